@@ -1,0 +1,166 @@
+#include "src/base/roofline.h"
+
+#include <algorithm>
+#include <cstdint>
+#include <cstring>
+
+#include <fmt/format.h>
+
+#include "src/base/aligned.h"
+#include "src/base/cpu_features.h"
+#include "src/base/timer.h"
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
+namespace osprey::base {
+
+namespace {
+
+#if defined(__x86_64__)
+__attribute__((target("avx2"))) uint64_t read_avx2(const uint8_t* p, size_t bytes) {
+  __m256i a0 = _mm256_setzero_si256(), a1 = a0, a2 = a0, a3 = a0;
+  for (size_t i = 0; i + 128 <= bytes; i += 128) {
+    a0 = _mm256_xor_si256(a0, _mm256_load_si256(reinterpret_cast<const __m256i*>(p + i)));
+    a1 = _mm256_xor_si256(a1, _mm256_load_si256(reinterpret_cast<const __m256i*>(p + i + 32)));
+    a2 = _mm256_xor_si256(a2, _mm256_load_si256(reinterpret_cast<const __m256i*>(p + i + 64)));
+    a3 = _mm256_xor_si256(a3, _mm256_load_si256(reinterpret_cast<const __m256i*>(p + i + 96)));
+  }
+  __m256i a = _mm256_xor_si256(_mm256_xor_si256(a0, a1), _mm256_xor_si256(a2, a3));
+  return static_cast<uint64_t>(_mm256_extract_epi64(a, 0) ^ _mm256_extract_epi64(a, 3));
+}
+
+// 12 independent FMA chains cover latency 4 x 2 ports with room to spare.
+__attribute__((target("avx2,fma"))) float fma_avx2(int64_t iters, float seed) {
+  __m256 acc[12];
+  for (int j = 0; j < 12; ++j) acc[j] = _mm256_set1_ps(seed + 0.01f * j);
+  const __m256 m = _mm256_set1_ps(0.999999f), a = _mm256_set1_ps(1e-7f);
+  for (int64_t i = 0; i < iters; ++i) {
+#pragma GCC unroll 12
+    for (int j = 0; j < 12; ++j) acc[j] = _mm256_fmadd_ps(acc[j], m, a);
+  }
+  __m256 s = acc[0];
+  for (int j = 1; j < 12; ++j) s = _mm256_add_ps(s, acc[j]);
+  float out[8];
+  _mm256_storeu_ps(out, s);
+  return out[0] + out[7];
+}
+#endif
+
+uint64_t read_scalar(const uint8_t* p, size_t bytes) {
+  uint64_t a = 0, b = 0;
+  for (size_t i = 0; i + 16 <= bytes; i += 16) {
+    uint64_t x, y;
+    std::memcpy(&x, p + i, 8);
+    std::memcpy(&y, p + i + 8, 8);
+    a ^= x;
+    b ^= y;
+  }
+  return a ^ b;
+}
+
+float fma_scalar(int64_t iters, float seed) {
+  float acc[8];
+  for (int j = 0; j < 8; ++j) acc[j] = seed + 0.01f * j;
+  for (int64_t i = 0; i < iters; ++i)
+    for (int j = 0; j < 8; ++j) acc[j] = acc[j] * 0.999999f + 1e-7f;
+  float s = 0;
+  for (float v : acc) s += v;
+  return s;
+}
+
+bool has_avx2_fma() {
+  static const bool kHas = [] {
+    CpuFeatures f = detect_cpu_features();
+    return f.avx2 && f.fma;
+  }();
+  return kHas;
+}
+
+}  // namespace
+
+double measure_read_bandwidth(ThreadPool& pool, int n_threads, const RooflineParams& params) {
+  n_threads = std::clamp(n_threads, 1, pool.size());
+  const size_t slice = params.buffer_bytes / static_cast<size_t>(n_threads) / 4096 * 4096;
+  AlignedPtr<uint8_t> buf = aligned_alloc_array<uint8_t>(slice * static_cast<size_t>(n_threads));
+  uint8_t* base = buf.get();
+  pool.run([&](int ti, int) {
+    if (ti < n_threads) std::memset(base + slice * static_cast<size_t>(ti), ti + 1, slice);
+  });
+  const bool simd = has_avx2_fma();
+  uint64_t sink[64] = {};
+  double best = 0;
+  for (int rep = 0; rep < std::max(1, params.repetitions); ++rep) {
+    Stopwatch sw;
+    pool.run([&](int ti, int) {
+      if (ti >= n_threads) return;
+      const uint8_t* p = base + slice * static_cast<size_t>(ti);
+#if defined(__x86_64__)
+      sink[ti % 64] ^= simd ? read_avx2(p, slice) : read_scalar(p, slice);
+#else
+      sink[ti % 64] ^= read_scalar(p, slice);
+#endif
+    });
+    double s = sw.elapsed_s();
+    if (s > 0) best = std::max(best, static_cast<double>(slice) * n_threads / s / 1e9);
+  }
+  // Keeps the reads observable so the compiler cannot drop them.
+  if (sink[0] == 0x5eed5eed5eed5eedull) best += 1e-12;
+  return best;
+}
+
+double measure_fma_peak(ThreadPool& pool, int n_threads, const RooflineParams& params) {
+  n_threads = std::clamp(n_threads, 1, pool.size());
+  const bool simd = has_avx2_fma();
+  const double flops_per_iter = simd ? 12.0 * 8 * 2 : 8.0 * 2;
+  auto pass = [&](int64_t iters) {
+    float sink[64] = {};
+    Stopwatch sw;
+    pool.run([&](int ti, int) {
+      if (ti >= n_threads) return;
+#if defined(__x86_64__)
+      sink[ti % 64] = simd ? fma_avx2(iters, 1.0f + ti) : fma_scalar(iters, 1.0f + ti);
+#else
+      sink[ti % 64] = fma_scalar(iters, 1.0f + ti);
+#endif
+    });
+    double s = sw.elapsed_s();
+    if (sink[0] == 12345.678f) s += 1e-12;
+    return s;
+  };
+  // Calibrates the iteration count to the requested duration.
+  int64_t iters = 1 << 16;
+  double s = pass(iters);
+  while (s < params.fma_seconds / 8 && iters < (int64_t{1} << 40)) {
+    iters *= 4;
+    s = pass(iters);
+  }
+  if (s > 0) iters = std::max<int64_t>(1, static_cast<int64_t>(iters * params.fma_seconds / s));
+  double best = 0;
+  for (int rep = 0; rep < std::max(1, params.repetitions); ++rep) {
+    s = pass(iters);
+    if (s > 0) best = std::max(best, flops_per_iter * static_cast<double>(iters) * n_threads / s / 1e9);
+  }
+  return best;
+}
+
+Ceilings measure_ceilings(ThreadPool& pool, const RooflineParams& params) {
+  Ceilings c;
+  c.threads = pool.size();
+  c.isa = has_avx2_fma() ? "avx2+fma" : "scalar";
+  c.read_gbs_1t = measure_read_bandwidth(pool, 1, params);
+  c.read_gbs_nt = c.threads > 1 ? measure_read_bandwidth(pool, c.threads, params) : c.read_gbs_1t;
+  c.fma_gflops_1t = measure_fma_peak(pool, 1, params);
+  c.fma_gflops_nt = c.threads > 1 ? measure_fma_peak(pool, c.threads, params) : c.fma_gflops_1t;
+  return c;
+}
+
+std::string Ceilings::to_string() const {
+  return fmt::format(
+      "memory read {:.1f} GB/s (1 thread), {:.1f} GB/s ({} threads); fp32 FMA peak {:.1f} GFLOP/s "
+      "(1 thread), {:.1f} GFLOP/s ({} threads) [{}]",
+      read_gbs_1t, read_gbs_nt, threads, fma_gflops_1t, fma_gflops_nt, threads, isa);
+}
+
+}  // namespace osprey::base
