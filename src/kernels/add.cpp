@@ -1,0 +1,14 @@
+#include "src/kernels/add.h"
+
+namespace osprey::kernels {
+
+void add(const float* a, const float* b, float* y, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) y[i] = a[i] + b[i];
+}
+
+void add_bias_rows(float* x, const float* bias, int64_t n, int64_t n_rows, int64_t stride) {
+  if (stride == 0) stride = n;
+  for (int64_t r = 0; r < n_rows; ++r) add(x + r * stride, bias, x + r * stride, n);
+}
+
+}  // namespace osprey::kernels

@@ -1,0 +1,12 @@
+// Numerically stable softmax over one row, in place: x[i] = exp(x[i] - max) / sum.
+#pragma once
+
+#include <cstdint>
+
+namespace osprey::kernels {
+
+// Returns the log of the normalizer (max + log(sum exp(x - max))), so callers can form log-softmax.
+// Entries equal to -inf get probability 0. A row of all -inf is left as all zeros.
+double softmax(float* x, int64_t n);
+
+}  // namespace osprey::kernels
