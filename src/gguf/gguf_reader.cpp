@@ -314,7 +314,9 @@ Status Parser::place_data() {
   std::vector<size_t> order(out_->tensors_.size());
   std::iota(order.begin(), order.end(), 0);
   const auto& ts = out_->tensors_;
-  std::sort(order.begin(), order.end(), [&](size_t x, size_t y) { return ts[x].offset < ts[y].offset; });
+  std::sort(order.begin(), order.end(), [&](size_t x, size_t y) {
+    return ts[x].offset != ts[y].offset ? ts[x].offset < ts[y].offset : x < y;
+  });
   for (size_t i = 1; i < order.size(); ++i) {
     const TensorInfo& p = ts[order[i - 1]];
     const TensorInfo& q = ts[order[i]];
