@@ -1,0 +1,55 @@
+// The matmul seam: the scalar oracle and a simple correct threaded version.
+// Both dequantize each weight row once and accumulate every dot product in double.
+#include "src/kernels/matmul.h"
+
+#include <vector>
+
+#include "src/base/check.h"
+#include "src/kernels/ref/quants.h"
+
+namespace osprey::kernels {
+
+namespace {
+
+// Rows [r0, r1) of W against every token; `row` is scratch of k floats.
+void matmul_rows(const MatmulArgs& a, int64_t r0, int64_t r1, float* row) {
+  const int64_t xs = a.x_stride != 0 ? a.x_stride : a.k;
+  const int64_t ys = a.y_stride != 0 ? a.y_stride : a.n_out;
+  const size_t rs = tensor::row_size(a.w_type, a.k);
+  const auto* w = static_cast<const uint8_t*>(a.w);
+  for (int64_t r = r0; r < r1; ++r) {
+    ref::dequantize_row(a.w_type, w + static_cast<size_t>(r) * rs, row, a.k);  // [k]
+    for (int64_t t = 0; t < a.n_tokens; ++t) {
+      const float* x = a.x + t * xs;  // [k]
+      double sum = 0.0;
+      for (int64_t i = 0; i < a.k; ++i) sum += static_cast<double>(row[i]) * static_cast<double>(x[i]);
+      a.y[t * ys + r] = static_cast<float>(sum);
+    }
+  }
+}
+
+void check_args(const MatmulArgs& a) {
+  OSP_CHECK(ref::has_ref(a.w_type));
+  OSP_CHECK_GE(a.n_out, 0);
+  OSP_CHECK_GE(a.k, 0);
+  OSP_CHECK_GE(a.n_tokens, 0);
+  OSP_CHECK_EQ(a.k % tensor::info(a.w_type).block_size, 0);
+}
+
+}  // namespace
+
+void matmul_ref(const MatmulArgs& args) {
+  check_args(args);
+  std::vector<float> row(static_cast<size_t>(args.k));
+  matmul_rows(args, 0, args.n_out, row.data());
+}
+
+void matmul(const MatmulArgs& args, base::ThreadPool& pool) {
+  check_args(args);
+  pool.parallel_for(args.n_out, [&](int64_t r0, int64_t r1, int /*thread*/) {
+    std::vector<float> row(static_cast<size_t>(args.k));
+    matmul_rows(args, r0, r1, row.data());
+  });
+}
+
+}  // namespace osprey::kernels
