@@ -94,6 +94,9 @@ class Value {
   std::optional<uint64_t> as_u64() const;  // any non-negative integer
   std::optional<double> as_f64() const;    // floats and integers
   std::optional<bool> as_bool() const;     // kBool only
+  // The raw 64-bit form of a scalar: integers as two's complement (sign-extended), f32/f64 as
+  // their IEEE bit pattern, bool 0/1. Its low scalar_size(type()) bytes are the on-disk value.
+  uint64_t bits() const { return bits_; }
   // The string of a kString value, or nullptr.
   const std::string* as_string() const;
 

@@ -47,13 +47,11 @@ void put_value(std::vector<uint8_t>* out, const Value& v) {
   switch (v.type()) {
     case ValueType::kString: put_string(out, *v.as_string()); return;
     case ValueType::kArray: put_array(out, v); return;
-    case ValueType::kFloat32: put<float>(out, static_cast<float>(*v.as_f64())); return;
-    case ValueType::kFloat64: put<double>(out, *v.as_f64()); return;
-    case ValueType::kBool: put<uint8_t>(out, *v.as_bool() ? 1 : 0); return;
     default: break;
   }
-  // Integers: the low scalar_size bytes of the two's complement value (little-endian host).
-  uint64_t bits = v.as_u64() ? *v.as_u64() : static_cast<uint64_t>(*v.as_i64());
+  // Scalars: the low scalar_size bytes of the raw form (little-endian host); floats keep their
+  // exact bit pattern, NaN payloads included.
+  uint64_t bits = v.bits();
   put_bytes(out, &bits, scalar_size(v.type()));
 }
 
