@@ -1,0 +1,32 @@
+// SentencePiece-style segmentation (GGUF "llama"): start from UTF-8 characters, repeatedly merge the
+// adjacent pair whose concatenation is the vocab entry with the highest score (leftmost on ties),
+// then emit each final piece, or its bytes as <0xXX> tokens when it is not in the vocab.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+#include "src/tokenizer/vocab.h"
+
+namespace osprey::tokenizer {
+
+class SpmModel {
+ public:
+  // `v` and `index` must outlive the model.
+  SpmModel(const VocabData& v, const TokenIndex& index);
+
+  // Appends the ids of `text`, whose spaces the caller has already replaced by "▁". O(n log n).
+  void encode(std::string_view text, std::vector<int32_t>& out) const;
+
+ private:
+  int32_t lookup(std::string_view piece) const;  // -1 unless a mergeable vocab entry
+
+  const VocabData& v_;
+  const TokenIndex& index_;
+  std::vector<uint8_t> mergeable_;          // [n_vocab] normal and user-defined tokens
+  std::array<int32_t, 256> byte_ids_{};     // <0xXX> token of each byte, -1 if none
+};
+
+}  // namespace osprey::tokenizer
