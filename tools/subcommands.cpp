@@ -3,9 +3,11 @@
 namespace osprey::tools {
 
 // One declaration and one table row per subcommand, defined in tools/<name>.cpp. Keep alphabetical.
+int gguf_main(int argc, char** argv);
 
 const std::vector<Subcommand>& subcommands() {
   static const std::vector<Subcommand> kList = {
+      {"gguf", "inspect a GGUF file: dump | validate", gguf_main},
   };
   return kList;
 }

@@ -256,7 +256,7 @@ std::string Value::to_display(size_t max_elements, size_t max_string_chars) cons
   switch (type_) {
     case ValueType::kString: return quote(string_, max_string_chars);
     case ValueType::kBool: return bits_ ? "true" : "false";
-    case ValueType::kFloat32:
+    case ValueType::kFloat32: return fmt::format("{}", static_cast<float>(*as_f64()));  // shortest f32 form
     case ValueType::kFloat64: return fmt::format("{}", *as_f64());
     case ValueType::kArray: break;
     default:

@@ -328,6 +328,8 @@ TEST(GgufValue, DisplayAbbreviatesLongArrays) {
   EXPECT_EQ(Value::i32_array(v).to_display(3), "[0, 1, 2, ... (100 elements)]");
   EXPECT_EQ(Value::string("a\"b").to_display(), "\"a\\\"b\"");
   EXPECT_EQ(Value::boolean(false).to_display(), "false");
+  EXPECT_EQ(Value::f32(1e-5f).to_display(), "1e-05");
+  EXPECT_EQ(Value::f64(0.1).to_display(), "0.1");
   EXPECT_EQ(Value::i8(-3).to_display(), "-3");
   EXPECT_EQ(Value::string_array({"x"}).type_display(), "array[string]");
   EXPECT_STREQ(value_type_name(ValueType::kFloat64), "f64");
