@@ -10,6 +10,7 @@
 #include "src/kernels/rmsnorm.h"
 #include "src/kernels/rope.h"
 #include "src/model/registry.h"
+#include "src/tokenizer/tokenizer.h"
 
 namespace osprey::model {
 
@@ -86,6 +87,9 @@ void Scratch::reserve(const HParams& hp, int n_tokens) {
   grow(out, t * hp.n_embd);
   grow(cos_sin, t * hp.n_rot);
 }
+
+Model::Model() = default;
+Model::~Model() = default;
 
 Result<std::unique_ptr<Model>> Model::load(const std::string& path, const ModelParams& params) {
   std::unique_ptr<Model> m(new Model());

@@ -15,7 +15,10 @@
 #include "src/model/hparams.h"
 #include "src/model/kv_cache.h"
 #include "src/model/weights.h"
-#include "src/tokenizer/tokenizer.h"
+
+namespace osprey::tokenizer {
+class Tokenizer;
+}
 
 namespace osprey::model {
 
@@ -33,6 +36,7 @@ struct Batch {
 
 class Model {
  public:
+  ~Model();
   // Maps the file, reads hyperparameters, binds every weight and loads the tokenizer. Errors name
   // the offending key or tensor with the expected and actual values.
   static Result<std::unique_ptr<Model>> load(const std::string& path, const ModelParams& params);
@@ -55,7 +59,7 @@ class Model {
   KvCacheParams kv_params(int n_ctx_total, tensor::DType kv_type = tensor::DType::kF16) const;
 
  private:
-  Model() = default;
+  Model();
   Status bind_common(WeightBinder& w);
   Status check_batch(const Batch& batch, const KvCache& kv) const;
 
