@@ -146,14 +146,14 @@ TEST(GgufCorrupt, BadValueTypes) {
 }
 
 TEST(GgufCorrupt, NestingTooDeep) {
+  // kMaxArrayDepth + 1 levels of arrays are refused; kMaxArrayDepth levels are accepted.
   Value v = Value::string_array({"x"});
-  for (int i = 0; i < kMaxArrayDepth + 1; ++i) v = std::move(Value::array_of_arrays({v})).value();
+  for (int i = 0; i < kMaxArrayDepth; ++i) v = std::move(Value::array_of_arrays({v})).value();
   GgufWriter w;
   w.set("deep", v);
   Result<Bytes> b = w.write_to_buffer();
   ASSERT_TRUE(b.ok());
   expect_refused(*b, "key 'deep': arrays nested deeper than 8 levels");
-  // One level less is accepted.
   Value ok = Value::string_array({"x"});
   for (int i = 0; i < kMaxArrayDepth - 1; ++i) ok = std::move(Value::array_of_arrays({ok})).value();
   GgufWriter w2;
