@@ -10,6 +10,8 @@
 #include <thread>
 #include <vector>
 
+#include "src/base/aligned.h"
+
 namespace osprey::base {
 
 class ThreadPool {
@@ -20,6 +22,17 @@ class ThreadPool {
   ThreadPool& operator=(const ThreadPool&) = delete;
 
   int size() const { return n_threads_; }
+
+  // A 64-byte aligned buffer of at least `bytes`, owned by the pool and reused: scratch for the
+  // operation the owning thread is running on this pool (it allocates only when it must grow).
+  // Valid until the next call that asks for more.
+  uint8_t* scratch(size_t bytes) {
+    if (bytes > scratch_bytes_) {
+      scratch_ = aligned_alloc_array<uint8_t>(bytes);
+      scratch_bytes_ = bytes;
+    }
+    return scratch_.get();
+  }
 
   // Calls fn(thread_index, n_threads) on every worker (the caller is index 0) and waits.
   // Not reentrant: one run at a time, from one owning thread.
@@ -57,6 +70,8 @@ class ThreadPool {
   std::atomic<bool> stop_{false};
   JobFn job_fn_ = nullptr;
   void* job_ctx_ = nullptr;
+  AlignedPtr<uint8_t> scratch_;
+  size_t scratch_bytes_ = 0;
 };
 
 }  // namespace osprey::base

@@ -1,0 +1,125 @@
+#include "src/kernels/dispatch.h"
+
+#include <array>
+#include <vector>
+
+#include "src/base/cpu_features.h"
+#include "src/kernels/ref/quants.h"
+#include "src/kernels/x86/kernels_avx2.h"
+
+namespace osprey::kernels {
+
+namespace {
+
+using tensor::DType;
+
+// The scalar path: dequantizes chunks of each weight row with the reference decoder and
+// accumulates in double against float activations, 16 tokens at a time.
+template <DType kType>
+void mm_scalar(const void* w, size_t wrb, const void* x, size_t xrb, float* y, int64_t ys, int64_t n_rows,
+               int64_t n_tok, int64_t k) {
+  constexpr int64_t kChunk = 512;  // a multiple of every block size
+  constexpr int kTokens = 16;
+  float buf[kChunk];
+  const auto* wb = static_cast<const uint8_t*>(w);
+  const auto* xb = static_cast<const uint8_t*>(x);
+  for (int64_t r = 0; r < n_rows; ++r) {
+    const uint8_t* row = wb + r * wrb;
+    for (int64_t t0 = 0; t0 < n_tok; t0 += kTokens) {
+      const int nt = static_cast<int>(n_tok - t0 < kTokens ? n_tok - t0 : kTokens);
+      double acc[kTokens] = {};
+      for (int64_t i0 = 0; i0 < k; i0 += kChunk) {
+        const int64_t n = k - i0 < kChunk ? k - i0 : kChunk;
+        ref::dequantize_row(kType, row + tensor::row_size(kType, i0), buf, n);
+        for (int t = 0; t < nt; ++t) {
+          const float* xr = reinterpret_cast<const float*>(xb + (t0 + t) * xrb) + i0;
+          double s = 0.0;
+          for (int64_t i = 0; i < n; ++i) s += static_cast<double>(buf[i]) * static_cast<double>(xr[i]);
+          acc[t] += s;
+        }
+      }
+      for (int t = 0; t < nt; ++t) y[(t0 + t) * ys + r] = static_cast<float>(acc[t]);
+    }
+  }
+}
+
+constexpr std::array<DType, 13> kWeightTypes = {
+    DType::kF32,  DType::kF16,  DType::kBF16, DType::kQ4_0, DType::kQ4_1, DType::kQ5_0, DType::kQ5_1,
+    DType::kQ8_0, DType::kQ2_K, DType::kQ3_K, DType::kQ4_K, DType::kQ5_K, DType::kQ6_K,
+};
+
+template <size_t... I>
+std::array<KernelTraits, sizeof...(I)> scalar_rows(std::index_sequence<I...>) {
+  return {KernelTraits{kWeightTypes[I], Isa::kScalar, ActFormat::kF32, tensor::info(kWeightTypes[I]).block_size,
+                       nullptr, &mm_scalar<kWeightTypes[I]>, &mm_scalar<kWeightTypes[I]>}...};
+}
+
+#if defined(__x86_64__)
+std::vector<KernelTraits> avx2_rows() {
+  namespace x = x86;
+  auto row = [](DType t, ActFormat f, QuantizeActFn q, MatmulTileFn mm) {
+    return KernelTraits{t, Isa::kAvx2, f, tensor::info(t).block_size, q, mm, mm};
+  };
+  const ActFormat kF = ActFormat::kF32, kP = ActFormat::kQ8Pair, kK = ActFormat::kQ8K;
+  return {
+      row(DType::kF32, kF, nullptr, &x::mm_f32_avx2),
+      row(DType::kF16, kF, nullptr, &x::mm_f16_avx2),
+      row(DType::kBF16, kF, nullptr, &x::mm_bf16_avx2),
+      row(DType::kQ4_0, kP, &x::quantize_act_pair_avx2, &x::mm_q4_0_avx2),
+      row(DType::kQ4_1, kP, &x::quantize_act_pair_avx2, &x::mm_q4_1_avx2),
+      row(DType::kQ5_0, kP, &x::quantize_act_pair_avx2, &x::mm_q5_0_avx2),
+      row(DType::kQ5_1, kP, &x::quantize_act_pair_avx2, &x::mm_q5_1_avx2),
+      row(DType::kQ8_0, kP, &x::quantize_act_pair_avx2, &x::mm_q8_0_avx2),
+      row(DType::kQ2_K, kK, &x::quantize_act_q8k_avx2, &x::mm_q2_k_avx2),
+      row(DType::kQ3_K, kK, &x::quantize_act_q8k_avx2, &x::mm_q3_k_avx2),
+      row(DType::kQ4_K, kK, &x::quantize_act_q8k_avx2, &x::mm_q4_k_avx2),
+      row(DType::kQ5_K, kK, &x::quantize_act_q8k_avx2, &x::mm_q5_k_avx2),
+      row(DType::kQ6_K, kK, &x::quantize_act_q8k_avx2, &x::mm_q6_k_avx2),
+  };
+}
+#endif
+
+bool cpu_has_avx2() {
+  static const bool kHas = [] {
+    const base::CpuFeatures f = base::detect_cpu_features();
+    return f.avx2 && f.fma && f.f16c;
+  }();
+  return kHas;
+}
+
+}  // namespace
+
+const char* isa_name(Isa isa) {
+  switch (isa) {
+    case Isa::kScalar:
+      return "scalar";
+    case Isa::kAvx2:
+      return "avx2";
+  }
+  return "?";
+}
+
+Isa best_isa() {
+  static const Isa kIsa = cpu_has_avx2() ? Isa::kAvx2 : Isa::kScalar;
+  return kIsa;
+}
+
+const KernelTraits* kernel_traits(DType t, Isa isa) {
+  static const std::array<KernelTraits, kWeightTypes.size()> kScalar =
+      scalar_rows(std::make_index_sequence<kWeightTypes.size()>{});
+  if (isa == Isa::kScalar) {
+    for (const KernelTraits& r : kScalar)
+      if (r.w_type == t) return &r;
+    return nullptr;
+  }
+#if defined(__x86_64__)
+  if (isa == Isa::kAvx2 && cpu_has_avx2()) {
+    static const std::vector<KernelTraits> kAvx2 = avx2_rows();
+    for (const KernelTraits& r : kAvx2)
+      if (r.w_type == t) return &r;
+  }
+#endif
+  return nullptr;
+}
+
+}  // namespace osprey::kernels

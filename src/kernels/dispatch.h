@@ -1,0 +1,48 @@
+// Kernel dispatch: one traits row per weight dtype, for the instruction set chosen once at start-up
+// (base::detect_cpu_features()). The scalar row always exists and is the oracle's twin.
+//
+// A matmul kernel computes a tile Y[n_tok, n_rows] = X[n_tok, k] * W[n_rows, k]^T where X is the
+// activation rows already in the row's ActFormat (x_row_bytes apart) and W rows are w_row_bytes
+// apart: y[t * y_stride + r].
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "src/base/thread_pool.h"
+#include "src/kernels/act_quant.h"
+#include "src/kernels/matmul.h"
+#include "src/tensor/dtype.h"
+
+namespace osprey::kernels {
+
+enum class Isa { kScalar, kAvx2 };
+const char* isa_name(Isa isa);
+
+using QuantizeActFn = void (*)(const float* x, void* dst, int64_t k);
+using MatmulTileFn = void (*)(const void* w, size_t w_row_bytes, const void* x, size_t x_row_bytes, float* y,
+                              int64_t y_stride, int64_t n_rows, int64_t n_tok, int64_t k);
+
+struct KernelTraits {
+  tensor::DType w_type = tensor::DType::kF32;
+  Isa isa = Isa::kScalar;
+  ActFormat act = ActFormat::kF32;
+  int64_t k_multiple = 1;              // k must be a multiple of this (the weight block size)
+  QuantizeActFn quantize_act = nullptr;  // null for ActFormat::kF32
+  MatmulTileFn gemv = nullptr;         // best for n_tok == 1
+  MatmulTileFn gemm = nullptr;         // best for n_tok > 1
+};
+
+// The best instruction set this CPU runs (detected once).
+Isa best_isa();
+
+// The row for (type, isa), or nullptr when that pair has no kernels (unsupported weight type, or an
+// isa the CPU lacks).
+const KernelTraits* kernel_traits(tensor::DType t, Isa isa);
+inline const KernelTraits* kernel_traits(tensor::DType t) { return kernel_traits(t, best_isa()); }
+
+// The fast matmul behind kernels::matmul: quantizes activations, splits rows over the pool,
+// blocks tokens for the cache. Falls back to the scalar row when the type has no SIMD path.
+void matmul_fast(const MatmulArgs& args, base::ThreadPool& pool, Isa isa);
+
+}  // namespace osprey::kernels

@@ -1,0 +1,74 @@
+// The fast matmul driver: activation quantization, the split of output rows over threads, and
+// token blocking so that the quantized activations of one block stay in L2 while every weight row
+// streams past them once.
+#include <algorithm>
+
+#include "src/base/check.h"
+#include "src/kernels/dispatch.h"
+
+namespace osprey::kernels {
+
+namespace {
+
+constexpr int64_t kRowAlign = 8;                 // thread row ranges start at multiples of this
+constexpr size_t kActBlockBytes = size_t{256} << 10;  // target size of one token block's activations
+
+int64_t token_block(int64_t n_tok, size_t x_row_bytes) {
+  int64_t tb = static_cast<int64_t>(kActBlockBytes / std::max<size_t>(x_row_bytes, 1));
+  tb = std::max<int64_t>(16, tb / 16 * 16);
+  return std::min(tb, n_tok);
+}
+
+}  // namespace
+
+void matmul_fast(const MatmulArgs& a, base::ThreadPool& pool, Isa isa) {
+  const KernelTraits* tr = kernel_traits(a.w_type, isa);
+  if (tr == nullptr) tr = kernel_traits(a.w_type, Isa::kScalar);
+  OSP_CHECK(tr != nullptr);
+  OSP_CHECK_GE(a.n_out, 0);
+  OSP_CHECK_GE(a.k, 0);
+  OSP_CHECK_GE(a.n_tokens, 0);
+  OSP_CHECK_EQ(a.k % tr->k_multiple, 0);
+  if (a.n_out == 0 || a.n_tokens == 0) return;
+  const int64_t k = a.k, n_tok = a.n_tokens, n_out = a.n_out;
+  const int64_t xs = a.x_stride != 0 ? a.x_stride : k;
+  const int64_t ys = a.y_stride != 0 ? a.y_stride : n_out;
+  const size_t wrb = tensor::row_size(a.w_type, k);
+  const auto* w = static_cast<const uint8_t*>(a.w);
+
+  const uint8_t* xq;
+  size_t xrb;
+  if (tr->act == ActFormat::kF32) {
+    xq = reinterpret_cast<const uint8_t*>(a.x);
+    xrb = static_cast<size_t>(xs) * sizeof(float);
+  } else {
+    xrb = act_row_bytes(tr->act, k);
+    uint8_t* buf = pool.scratch(xrb * static_cast<size_t>(n_tok));
+    if (n_tok == 1) {
+      tr->quantize_act(a.x, buf, k);
+    } else {
+      pool.parallel_for(n_tok, [&](int64_t t0, int64_t t1, int) {
+        for (int64_t t = t0; t < t1; ++t) tr->quantize_act(a.x + t * xs, buf + t * xrb, k);
+      });
+    }
+    xq = buf;
+  }
+
+  const int64_t tb = token_block(n_tok, xrb);
+  pool.run([&](int ti, int nt) {
+    int64_t chunk = (n_out + nt - 1) / nt;
+    chunk = (chunk + kRowAlign - 1) / kRowAlign * kRowAlign;
+    const int64_t r0 = std::min(n_out, chunk * ti), r1 = std::min(n_out, r0 + chunk);
+    if (r0 >= r1) return;
+    if (n_tok == 1) {
+      tr->gemv(w + r0 * wrb, wrb, xq, xrb, a.y + r0, ys, r1 - r0, 1, k);
+      return;
+    }
+    for (int64_t t0 = 0; t0 < n_tok; t0 += tb) {
+      const int64_t n = std::min(tb, n_tok - t0);
+      tr->gemm(w + r0 * wrb, wrb, xq + t0 * xrb, xrb, a.y + t0 * ys + r0, ys, r1 - r0, n, k);
+    }
+  });
+}
+
+}  // namespace osprey::kernels

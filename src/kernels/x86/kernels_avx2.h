@@ -1,0 +1,37 @@
+// Entry points of the AVX2 + FMA + F16C kernels (call only when the CPU has them). Signatures are
+// dispatch.h's MatmulTileFn and QuantizeActFn.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace osprey::kernels::x86 {
+
+#define OSP_X86_MM(name)                                                                              \
+  void name(const void* w, size_t w_row_bytes, const void* x, size_t x_row_bytes, float* y, int64_t y_stride, \
+            int64_t n_rows, int64_t n_tok, int64_t k)
+
+// float_avx2.cpp: activations are f32 rows.
+OSP_X86_MM(mm_f32_avx2);
+OSP_X86_MM(mm_f16_avx2);
+OSP_X86_MM(mm_bf16_avx2);
+// q32_avx2.cpp: activations are ActQ8Pair rows.
+OSP_X86_MM(mm_q4_0_avx2);
+OSP_X86_MM(mm_q4_1_avx2);
+OSP_X86_MM(mm_q5_0_avx2);
+OSP_X86_MM(mm_q5_1_avx2);
+OSP_X86_MM(mm_q8_0_avx2);
+// qk_avx2.cpp: activations are BlockQ8_K rows.
+OSP_X86_MM(mm_q2_k_avx2);
+OSP_X86_MM(mm_q3_k_avx2);
+OSP_X86_MM(mm_q4_k_avx2);
+OSP_X86_MM(mm_q5_k_avx2);
+OSP_X86_MM(mm_q6_k_avx2);
+
+#undef OSP_X86_MM
+
+// act_quant_avx2.cpp: byte-identical to the scalar quantizers in act_quant.h.
+void quantize_act_pair_avx2(const float* x, void* dst, int64_t k);
+void quantize_act_q8k_avx2(const float* x, void* dst, int64_t k);
+
+}  // namespace osprey::kernels::x86

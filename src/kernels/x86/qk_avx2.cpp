@@ -1,0 +1,273 @@
+// AVX2 matmul kernels for the K-quants (Q2_K..Q6_K) against BlockQ8_K activations.
+// Every type is written as value = d * sc[g] * q - dmin * mn[g] with q unsigned (0..63), and sc,
+// mn small integers per group g of 16 values. A super-block of 256 is four steps of 64 values:
+// maddubs(q, x) gives int16 pairs, madd with the group scales gives int32, summed over the
+// super-block; the mins term is madd(bsums, mn). One float multiply-add per super-block then
+// applies d * d_x (and dmin * d_x).
+#include "src/kernels/x86/avx2_common.h"
+#include "src/kernels/x86/kernels_avx2.h"
+#include "src/kernels/x86/tile_grid.h"
+#include "src/tensor/dtype.h"
+
+namespace osprey::kernels::x86 {
+
+namespace {
+
+using tensor::BlockQ2_K;
+using tensor::BlockQ3_K;
+using tensor::BlockQ4_K;
+using tensor::BlockQ5_K;
+using tensor::BlockQ6_K;
+using tensor::BlockQ8_K;
+
+// Per-row super-block state: int8 scale per group of 16 (sc8), int16 mins per group (mn16).
+struct SbState {
+  __m128i sc8;
+  __m256i mn16;
+  float d, dmin;
+};
+
+// 64 unsigned quants of one step: values 64j..64j+31 in lo, 64j+32..64j+63 in hi.
+struct Quants {
+  __m256i lo, hi;
+};
+
+// Byte (bit b of each byte) moved to bit `to`, everything else cleared.
+template <int kBit, int kTo>
+OSP_INLINE __m256i bit_to(__m256i v) {
+  __m256i s;
+  if constexpr (kBit > kTo)
+    s = _mm256_srli_epi16(v, kBit - kTo);
+  else if constexpr (kBit < kTo)
+    s = _mm256_slli_epi16(v, kTo - kBit);
+  else
+    s = v;
+  return _mm256_and_si256(s, _mm256_set1_epi8(static_cast<char>(1 << kTo)));
+}
+
+template <int kShift>
+OSP_INLINE __m256i crumb(__m256i v) {  // 2-bit field at kShift of each byte
+  return _mm256_and_si256(kShift ? _mm256_srli_epi16(v, kShift) : v, _mm256_set1_epi8(3));
+}
+
+// The two 6-bit scale / min tables of Q4_K and Q5_K, each duplicated per group of 16.
+OSP_INLINE void k4_scales(const uint8_t* s, SbState& st) {
+  const uint32_t u0 = load_u32(s), u1 = load_u32(s + 4), u2 = load_u32(s + 8);
+  const uint32_t sc_lo = u0 & 0x3f3f3f3fu, m_lo = u1 & 0x3f3f3f3fu;
+  const uint32_t sc_hi = (u2 & 0x0f0f0f0fu) | ((u0 >> 2) & 0x30303030u);
+  const uint32_t m_hi = ((u2 >> 4) & 0x0f0f0f0fu) | ((u1 >> 2) & 0x30303030u);
+  const __m128i dup = _mm_setr_epi8(0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7);
+  const __m128i sc = _mm_cvtsi64_si128(static_cast<int64_t>(sc_lo | (uint64_t{sc_hi} << 32)));
+  const __m128i mn = _mm_cvtsi64_si128(static_cast<int64_t>(m_lo | (uint64_t{m_hi} << 32)));
+  st.sc8 = _mm_shuffle_epi8(sc, dup);
+  st.mn16 = _mm256_cvtepu8_epi16(_mm_shuffle_epi8(mn, dup));
+}
+
+struct Q4_KP {
+  using Block = BlockQ4_K;
+  static OSP_INLINE SbState prepare(const Block& b) {
+    SbState st;
+    k4_scales(b.scales, st);
+    st.d = fp16(b.d);
+    st.dmin = fp16(b.dmin);
+    return st;
+  }
+  template <int J>
+  static OSP_INLINE Quants load(const Block& b) {
+    const __m256i v = loadu256(b.qs + 32 * J);
+    const __m256i m = _mm256_set1_epi8(0x0F);
+    return {_mm256_and_si256(v, m), _mm256_and_si256(_mm256_srli_epi16(v, 4), m)};
+  }
+};
+
+struct Q5_KP {
+  using Block = BlockQ5_K;
+  static OSP_INLINE SbState prepare(const Block& b) {
+    SbState st;
+    k4_scales(b.scales, st);
+    st.d = fp16(b.d);
+    st.dmin = fp16(b.dmin);
+    return st;
+  }
+  template <int J>
+  static OSP_INLINE Quants load(const Block& b) {
+    const __m256i v = loadu256(b.qs + 32 * J);
+    const __m256i h = loadu256(b.qh);
+    const __m256i m = _mm256_set1_epi8(0x0F);
+    return {_mm256_or_si256(_mm256_and_si256(v, m), bit_to<2 * J, 4>(h)),
+            _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(v, 4), m), bit_to<2 * J + 1, 4>(h))};
+  }
+};
+
+struct Q6_KP {
+  using Block = BlockQ6_K;
+  static OSP_INLINE SbState prepare(const Block& b) {
+    SbState st;
+    st.sc8 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b.scales));
+    st.mn16 = _mm256_slli_epi16(_mm256_cvtepi8_epi16(st.sc8), 5);  // 32 * sc: the offset of q
+    st.d = st.dmin = fp16(b.d);
+    return st;
+  }
+  template <int J>
+  static OSP_INLINE Quants load(const Block& b) {
+    constexpr int kN = J / 2;
+    const __m256i q0 = loadu256(b.ql + 64 * kN);
+    const __m256i q1 = loadu256(b.ql + 64 * kN + 32);
+    const __m256i h = loadu256(b.qh + 32 * kN);
+    const __m256i m4 = _mm256_set1_epi8(0x0F), m30 = _mm256_set1_epi8(0x30);
+    if constexpr (J % 2 == 0) {
+      return {_mm256_or_si256(_mm256_and_si256(q0, m4), _mm256_and_si256(_mm256_slli_epi16(h, 4), m30)),
+              _mm256_or_si256(_mm256_and_si256(q1, m4), _mm256_and_si256(_mm256_slli_epi16(h, 2), m30))};
+    } else {
+      return {_mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(q0, 4), m4), _mm256_and_si256(h, m30)),
+              _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(q1, 4), m4),
+                              _mm256_and_si256(_mm256_srli_epi16(h, 2), m30))};
+    }
+  }
+};
+
+struct Q3_KP {
+  using Block = BlockQ3_K;
+  static OSP_INLINE SbState prepare(const Block& b) {
+    const uint32_t a0 = load_u32(b.scales), a1 = load_u32(b.scales + 4), t = load_u32(b.scales + 8);
+    const uint32_t r0 = (a0 & 0x0f0f0f0fu) | ((t & 0x03030303u) << 4);
+    const uint32_t r1 = (a1 & 0x0f0f0f0fu) | (((t >> 2) & 0x03030303u) << 4);
+    const uint32_t r2 = ((a0 >> 4) & 0x0f0f0f0fu) | (((t >> 4) & 0x03030303u) << 4);
+    const uint32_t r3 = ((a1 >> 4) & 0x0f0f0f0fu) | (((t >> 6) & 0x03030303u) << 4);
+    SbState st;
+    st.sc8 = _mm_sub_epi8(_mm_setr_epi32(static_cast<int>(r0), static_cast<int>(r1), static_cast<int>(r2),
+                                         static_cast<int>(r3)),
+                          _mm_set1_epi8(32));
+    st.mn16 = _mm256_slli_epi16(_mm256_cvtepi8_epi16(st.sc8), 2);  // 4 * sc: the offset of q
+    st.d = st.dmin = fp16(b.d);
+    return st;
+  }
+  template <int J>
+  static OSP_INLINE Quants load(const Block& b) {
+    constexpr int kN = J / 2, kS = 2 * (J % 2);
+    const __m256i q = loadu256(b.qs + 32 * kN);
+    const __m256i h = loadu256(b.hmask);
+    return {_mm256_or_si256(crumb<2 * kS>(q), bit_to<4 * kN + kS, 2>(h)),
+            _mm256_or_si256(crumb<2 * kS + 2>(q), bit_to<4 * kN + kS + 1, 2>(h))};
+  }
+};
+
+struct Q2_KP {
+  using Block = BlockQ2_K;
+  static OSP_INLINE SbState prepare(const Block& b) {
+    const __m128i s = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b.scales));
+    const __m128i m4 = _mm_set1_epi8(0x0F);
+    SbState st;
+    st.sc8 = _mm_and_si128(s, m4);
+    st.mn16 = _mm256_cvtepu8_epi16(_mm_and_si128(_mm_srli_epi16(s, 4), m4));
+    st.d = fp16(b.d);
+    st.dmin = fp16(b.dmin);
+    return st;
+  }
+  template <int J>
+  static OSP_INLINE Quants load(const Block& b) {
+    constexpr int kN = J / 2, kS = 2 * (J % 2);
+    const __m256i q = loadu256(b.qs + 32 * kN);
+    return {crumb<2 * kS>(q), crumb<2 * kS + 2>(q)};
+  }
+};
+
+// int16 scales for the register holding groups 2v and 2v+1: [sc[2v] x8 | sc[2v+1] x8].
+template <int V>
+OSP_INLINE __m256i group_scales(__m128i sc8) {
+  const __m128i idx = _mm_setr_epi8(2 * V, 2 * V, 2 * V, 2 * V, 2 * V, 2 * V, 2 * V, 2 * V, 2 * V + 1, 2 * V + 1,
+                                    2 * V + 1, 2 * V + 1, 2 * V + 1, 2 * V + 1, 2 * V + 1, 2 * V + 1);
+  return _mm256_cvtepi8_epi16(_mm_shuffle_epi8(sc8, idx));
+}
+
+template <class P, int R, int C>
+struct KTile {
+  using Block = typename P::Block;
+  static void run(const uint8_t* w, size_t wrb, const uint8_t* x, size_t xrb, float* y, int64_t ys, int64_t k) {
+    const int64_t nsb = k / tensor::kQK_K;
+    __m256 acc[R][C];
+#pragma GCC unroll 8
+    for (int r = 0; r < R; ++r)
+#pragma GCC unroll 8
+      for (int c = 0; c < C; ++c) acc[r][c] = _mm256_setzero_ps();
+    for (int64_t sb = 0; sb < nsb; ++sb) {
+      const Block* wb[R];
+      SbState st[R];
+      __m256i isum[R][C];
+#pragma GCC unroll 8
+      for (int r = 0; r < R; ++r) {
+        wb[r] = reinterpret_cast<const Block*>(w + r * wrb) + sb;
+        st[r] = P::prepare(*wb[r]);
+#pragma GCC unroll 8
+        for (int c = 0; c < C; ++c) isum[r][c] = _mm256_setzero_si256();
+      }
+      auto step = [&]<int J>() {
+        Quants q[R];
+        __m256i sc_lo[R], sc_hi[R];
+#pragma GCC unroll 8
+        for (int r = 0; r < R; ++r) {
+          q[r] = P::template load<J>(*wb[r]);
+          sc_lo[r] = group_scales<2 * J>(st[r].sc8);
+          sc_hi[r] = group_scales<2 * J + 1>(st[r].sc8);
+        }
+#pragma GCC unroll 8
+        for (int c = 0; c < C; ++c) {
+          const BlockQ8_K& xb = reinterpret_cast<const BlockQ8_K*>(x + c * xrb)[sb];
+          const __m256i x0 = loadu256(xb.qs + 64 * J), x1 = loadu256(xb.qs + 64 * J + 32);
+#pragma GCC unroll 8
+          for (int r = 0; r < R; ++r) {
+            const __m256i p0 = _mm256_madd_epi16(_mm256_maddubs_epi16(q[r].lo, x0), sc_lo[r]);
+            const __m256i p1 = _mm256_madd_epi16(_mm256_maddubs_epi16(q[r].hi, x1), sc_hi[r]);
+            isum[r][c] = _mm256_add_epi32(isum[r][c], _mm256_add_epi32(p0, p1));
+          }
+        }
+      };
+      step.template operator()<0>();
+      step.template operator()<1>();
+      step.template operator()<2>();
+      step.template operator()<3>();
+#pragma GCC unroll 8
+      for (int c = 0; c < C; ++c) {
+        const BlockQ8_K& xb = reinterpret_cast<const BlockQ8_K*>(x + c * xrb)[sb];
+        const __m256i bsums = loadu256(xb.bsums);
+#pragma GCC unroll 8
+        for (int r = 0; r < R; ++r) {
+          const __m256 mins = _mm256_cvtepi32_ps(_mm256_madd_epi16(bsums, st[r].mn16));
+          acc[r][c] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum[r][c]), _mm256_set1_ps(st[r].d * xb.d), acc[r][c]);
+          acc[r][c] = _mm256_fnmadd_ps(mins, _mm256_set1_ps(st[r].dmin * xb.d), acc[r][c]);
+        }
+      }
+    }
+#pragma GCC unroll 8
+    for (int r = 0; r < R; ++r)
+#pragma GCC unroll 8
+      for (int c = 0; c < C; ++c) y[c * ys + r] = hsum(acc[r][c]);
+  }
+};
+
+template <int R, int C> using Q2_KT = KTile<Q2_KP, R, C>;
+template <int R, int C> using Q3_KT = KTile<Q3_KP, R, C>;
+template <int R, int C> using Q4_KT = KTile<Q4_KP, R, C>;
+template <int R, int C> using Q5_KT = KTile<Q5_KP, R, C>;
+template <int R, int C> using Q6_KT = KTile<Q6_KP, R, C>;
+
+}  // namespace
+
+#define OSP_MM_K(name, T, RV, RM, CM)                                                                    \
+  void name(const void* w, size_t wrb, const void* x, size_t xrb, float* y, int64_t ys, int64_t n_rows, \
+            int64_t n_tok, int64_t k) {                                                                 \
+    if (n_tok == 1)                                                                                     \
+      mm_tiles<T, RV, 1>(w, wrb, x, xrb, y, ys, n_rows, n_tok, k);                                      \
+    else                                                                                                \
+      mm_tiles<T, RM, CM>(w, wrb, x, xrb, y, ys, n_rows, n_tok, k);                                     \
+  }
+
+OSP_MM_K(mm_q2_k_avx2, Q2_KT, 2, 2, 4)
+OSP_MM_K(mm_q3_k_avx2, Q3_KT, 2, 2, 4)
+OSP_MM_K(mm_q4_k_avx2, Q4_KT, 2, 2, 4)
+OSP_MM_K(mm_q5_k_avx2, Q5_KT, 2, 2, 4)
+OSP_MM_K(mm_q6_k_avx2, Q6_KT, 2, 2, 4)
+
+#undef OSP_MM_K
+
+}  // namespace osprey::kernels::x86
