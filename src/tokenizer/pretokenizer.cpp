@@ -46,12 +46,9 @@ namespace {
 // Holds the per-call match state (match data, JIT stack), so a const PreTokenizer is thread-safe.
 class MatchState {
  public:
-  explicit MatchState(const pcre2_code* code) {
+  MatchState() {
     md_ = pcre2_match_data_create(4, nullptr);
     ctx_ = pcre2_match_context_create(nullptr);
-    stack_ = pcre2_jit_stack_create(32 * 1024, 4 * 1024 * 1024, nullptr);
-    if (ctx_ != nullptr && stack_ != nullptr) pcre2_jit_stack_assign(ctx_, nullptr, stack_);
-    (void)code;
   }
   ~MatchState() {
     pcre2_jit_stack_free(stack_);
@@ -64,7 +61,15 @@ class MatchState {
   bool ok() const { return md_ != nullptr; }
   // Finds the next match in s at or after `start`; false when there is none (or on a match error).
   bool next(const pcre2_code* code, std::string_view s, size_t start, size_t& ms, size_t& me) {
-    const int rc = pcre2_match(code, reinterpret_cast<PCRE2_SPTR>(s.data()), s.size(), start, 0, md_, ctx_);
+    int rc = pcre2_match(code, reinterpret_cast<PCRE2_SPTR>(s.data()), s.size(), start, 0, md_, ctx_);
+    if (rc == PCRE2_ERROR_JIT_STACKLIMIT && stack_ == nullptr && ctx_ != nullptr) {
+      // The default 32 KiB JIT stack suits almost all text; deep backtracking gets a larger one.
+      stack_ = pcre2_jit_stack_create(32 * 1024, 8 * 1024 * 1024, nullptr);
+      if (stack_ != nullptr) {
+        pcre2_jit_stack_assign(ctx_, nullptr, stack_);
+        rc = pcre2_match(code, reinterpret_cast<PCRE2_SPTR>(s.data()), s.size(), start, 0, md_, ctx_);
+      }
+    }
     if (rc < 0) return false;
     const PCRE2_SIZE* ov = pcre2_get_ovector_pointer(md_);
     ms = ov[0];
@@ -103,7 +108,7 @@ void PreTokenizer::split(std::string_view text, std::vector<std::string_view>& o
   }
   std::vector<std::string_view> cur{text}, next;
   for (size_t i = 0; i < regexes_.size(); ++i) {
-    MatchState st(regexes_[i]->code);
+    MatchState st;
     if (!st.ok()) continue;  // out of memory for match data: leave the pieces as they are
     std::vector<std::string_view>& dst = i + 1 == regexes_.size() ? out : next;
     if (&dst == &next) next.clear();

@@ -2,7 +2,6 @@
 #include "src/tokenizer/tokenizer.h"
 
 #include <fmt/format.h>
-#include <utf8proc.h>
 
 #include <filesystem>
 
@@ -52,35 +51,6 @@ int parse_byte_token(std::string_view t) {
     else return -1;
   }
   return v;
-}
-
-// NFC of each maximal valid UTF-8 run; invalid bytes stay as they are.
-std::string nfc(std::string_view s) {
-  std::string out;
-  size_t run = 0, pos = 0;
-  auto flush = [&](size_t end) {
-    if (end == run) return;
-    utf8proc_uint8_t* dst = nullptr;
-    const utf8proc_ssize_t n = utf8proc_map(reinterpret_cast<const utf8proc_uint8_t*>(s.data() + run),
-                                            static_cast<utf8proc_ssize_t>(end - run), &dst,
-                                            static_cast<utf8proc_option_t>(UTF8PROC_STABLE | UTF8PROC_COMPOSE));
-    if (n >= 0 && dst != nullptr) out.append(reinterpret_cast<const char*>(dst), static_cast<size_t>(n));
-    else out.append(s.data() + run, end - run);
-    std::free(dst);
-  };
-  while (pos < s.size()) {
-    const Utf8Scan r = scan_utf8(s.substr(pos));
-    if (r.kind == Utf8Scan::kValid) {
-      pos += r.len;
-      continue;
-    }
-    flush(pos);
-    out.append(s.data() + pos, r.len);
-    pos += r.len;
-    run = pos;
-  }
-  flush(pos);
-  return out;
 }
 
 bool is_eog_text(std::string_view t) {
@@ -198,7 +168,7 @@ std::vector<int32_t> Tokenizer::encode(std::string_view text, bool add_special, 
     } else if (m.bpe) {
       std::string_view t = f.text;
       if (v.nfc) {
-        buf = nfc(t);
+        buf = nfc_normalize(t);
         t = buf;
       }
       words.clear();

@@ -1,6 +1,10 @@
 // UTF-8 scanning and sanitizing.
 #include "src/tokenizer/utf8.h"
 
+#include <utf8proc.h>
+
+#include <cstdlib>
+
 namespace osprey::tokenizer {
 
 namespace {
@@ -93,6 +97,35 @@ std::string sanitize_utf8(std::string_view s) {
   Utf8Sanitizer z;
   z.feed(s, out);
   z.finish(out);
+  return out;
+}
+
+// NFC of each maximal valid UTF-8 run; invalid bytes stay as they are.
+std::string nfc_normalize(std::string_view s) {
+  std::string out;
+  size_t run = 0, pos = 0;
+  auto flush = [&](size_t end) {
+    if (end == run) return;
+    utf8proc_uint8_t* dst = nullptr;
+    const utf8proc_ssize_t n = utf8proc_map(reinterpret_cast<const utf8proc_uint8_t*>(s.data() + run),
+                                            static_cast<utf8proc_ssize_t>(end - run), &dst,
+                                            static_cast<utf8proc_option_t>(UTF8PROC_STABLE | UTF8PROC_COMPOSE));
+    if (n >= 0 && dst != nullptr) out.append(reinterpret_cast<const char*>(dst), static_cast<size_t>(n));
+    else out.append(s.data() + run, end - run);
+    std::free(dst);
+  };
+  while (pos < s.size()) {
+    const Utf8Scan r = scan_utf8(s.substr(pos));
+    if (r.kind == Utf8Scan::kValid) {
+      pos += r.len;
+      continue;
+    }
+    flush(pos);
+    out.append(s.data() + pos, r.len);
+    pos += r.len;
+    run = pos;
+  }
+  flush(pos);
   return out;
 }
 

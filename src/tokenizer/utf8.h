@@ -28,6 +28,8 @@ bool is_valid_utf8(std::string_view s);
 void append_utf8(uint32_t cp, std::string& out);
 // Code points of s; each invalid maximal subpart (or truncated tail) becomes U+FFFD.
 std::vector<uint32_t> decode_utf8(std::string_view s);
+// NFC of each maximal valid UTF-8 run of s; invalid bytes are kept as they are.
+std::string nfc_normalize(std::string_view s);
 // s with each invalid maximal subpart replaced by U+FFFD.
 std::string sanitize_utf8(std::string_view s);
 
