@@ -1,10 +1,11 @@
-// The matmul seam: the scalar oracle and a simple correct threaded version.
-// Both dequantize each weight row once and accumulate every dot product in double.
+// The matmul seam: the scalar oracle (dequantizes each weight row once and accumulates every dot
+// product in double) and the fast threaded version behind it.
 #include "src/kernels/matmul.h"
 
 #include <vector>
 
 #include "src/base/check.h"
+#include "src/kernels/dispatch.h"
 #include "src/kernels/ref/quants.h"
 
 namespace osprey::kernels {
@@ -44,12 +45,11 @@ void matmul_ref(const MatmulArgs& args) {
   matmul_rows(args, 0, args.n_out, row.data());
 }
 
+// The fast path (src/kernels/matmul_fast.cpp): SIMD kernels chosen once for this CPU, int8
+// activations for quantized weights, rows split over the pool, tokens blocked for the cache.
 void matmul(const MatmulArgs& args, base::ThreadPool& pool) {
   check_args(args);
-  pool.parallel_for(args.n_out, [&](int64_t r0, int64_t r1, int /*thread*/) {
-    std::vector<float> row(static_cast<size_t>(args.k));
-    matmul_rows(args, r0, r1, row.data());
-  });
+  matmul_fast(args, pool, best_isa());
 }
 
 }  // namespace osprey::kernels

@@ -50,7 +50,9 @@ TEST(RefMatmul, MatchesDoubleDotOfDequantizedRowsWithStrides) {
   }
 }
 
-TEST(RefMatmul, ThreadedEqualsReferenceForAnyThreadCount) {
+// kernels::matmul is the fast path (int8 activations for quantized weights, see
+// tests/kernels/simd_matmul_test.cpp): the same bits for any thread count, close to the oracle.
+TEST(RefMatmul, ThreadedMatmulNearReferenceAndIndependentOfThreads) {
   const int64_t n_out = 37, k = 256, n_tokens = 5;
   const auto wf = uniform(n_out * k, 3);
   const auto x = uniform(n_tokens * k, 4);
@@ -58,14 +60,22 @@ TEST(RefMatmul, ThreadedEqualsReferenceForAnyThreadCount) {
     const size_t rs = tensor::row_size(t, k);
     std::vector<uint8_t> w(rs * n_out);
     for (int64_t r = 0; r < n_out; ++r) ref::quantize_row(t, wf.data() + r * k, w.data() + r * rs, k);
-    std::vector<float> expect(n_tokens * n_out), got(n_tokens * n_out);
+    std::vector<float> expect(n_tokens * n_out), got(n_tokens * n_out), first;
     MatmulArgs a{t, w.data(), x.data(), expect.data(), n_out, k, n_tokens, 0, 0};
     matmul_ref(a);
+    const bool float_act = t == DType::kF32 || t == DType::kF16 || t == DType::kBF16;
     for (int threads : {1, 2, 3}) {
       base::ThreadPool pool(threads);
       a.y = got.data();
       matmul(a, pool);
-      EXPECT_EQ(got, expect) << tensor::dtype_name(t) << " threads " << threads;
+      double num = 0, den = 0;
+      for (size_t i = 0; i < got.size(); ++i) {
+        num += (static_cast<double>(got[i]) - expect[i]) * (static_cast<double>(got[i]) - expect[i]);
+        den += static_cast<double>(expect[i]) * expect[i];
+      }
+      EXPECT_LE(num / den, float_act ? 1e-10 : 2e-4) << tensor::dtype_name(t) << " threads " << threads;
+      if (first.empty()) first = got;
+      EXPECT_EQ(got, first) << tensor::dtype_name(t) << " threads " << threads;
     }
   }
 }
