@@ -4,10 +4,12 @@ namespace osprey::tools {
 
 // One declaration and one table row per subcommand, defined in tools/<name>.cpp. Keep alphabetical.
 int gguf_main(int argc, char** argv);
+int run_main(int argc, char** argv);
 
 const std::vector<Subcommand>& subcommands() {
   static const std::vector<Subcommand> kList = {
       {"gguf", "inspect a GGUF file: dump | validate", gguf_main},
+      {"run", "generate text from a prompt with a GGUF model", run_main},
   };
   return kList;
 }

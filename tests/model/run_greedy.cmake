@@ -1,0 +1,27 @@
+# Runs `osprey run ... --temp 0` as the reference file's command says and compares stdout with its
+# continuation_text byte for byte. Variables: OSPREY (the binary), SOURCE_DIR (the repository).
+if(DEFINED ENV{OSPREY_SHARED})
+  set(shared "$ENV{OSPREY_SHARED}")
+else()
+  set(shared "${SOURCE_DIR}/../shared")
+endif()
+set(ref "${shared}/reference/stories260K-greedy.json")
+set(model "${shared}/models/stories260K.gguf")
+if(NOT EXISTS "${ref}" OR NOT EXISTS "${model}")
+  message("shared material missing: ${ref} or ${model} (set OSPREY_SHARED or put shared/ beside the repository)")
+  return()  # the test's SKIP_REGULAR_EXPRESSION matches the message
+endif()
+file(READ "${ref}" json)
+string(JSON prompt GET "${json}" prompt)
+string(JSON expected GET "${json}" continuation_text)
+string(JSON n_tokens LENGTH "${json}" continuation_tokens)
+execute_process(COMMAND "${OSPREY}" run -m "${model}" -p "${prompt}" -n ${n_tokens} --temp 0
+                OUTPUT_VARIABLE out ERROR_VARIABLE err RESULT_VARIABLE rc)
+message("${err}")
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "osprey run exited with ${rc}")
+endif()
+if(NOT out STREQUAL expected)
+  message(FATAL_ERROR "stdout differs from continuation_text\n--- got:\n${out}\n--- expected:\n${expected}")
+endif()
+message("stdout equals continuation_text (${n_tokens} tokens)")
