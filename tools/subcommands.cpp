@@ -5,11 +5,13 @@ namespace osprey::tools {
 // One declaration and one table row per subcommand, defined in tools/<name>.cpp. Keep alphabetical.
 int gguf_main(int argc, char** argv);
 int run_main(int argc, char** argv);
+int tokenize_main(int argc, char** argv);
 
 const std::vector<Subcommand>& subcommands() {
   static const std::vector<Subcommand> kList = {
       {"gguf", "inspect a GGUF file: dump | validate", gguf_main},
       {"run", "generate text from a prompt with a GGUF model", run_main},
+      {"tokenize", "print the tokens of a text (ids and pieces)", tokenize_main},
   };
   return kList;
 }
