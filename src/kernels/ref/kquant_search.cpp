@@ -15,33 +15,46 @@ constexpr int kIters = 4;  // assign/refit rounds per starting point
 
 // ---- affine sub-blocks: x ~= (d * sc) * q - (dmin * mc) ----
 
+// Quants of one sub-block for codes (c, mc) and their squared error; also returns through `shift`
+// the least-squares offset sum(ds q - x) / n for these quants (the min that would fit them best).
+double try_asym_codes(const float* x, const KAsymSpec& s, float d, float dmin, int c, int mc, uint8_t* q,
+                      double* best_min) {
+  const float ds = d * static_cast<float>(c), dm = dmin * static_cast<float>(mc);
+  const float ids = ds != 0.0f ? 1.0f / ds : 0.0f;
+  float err = 0.0f, off = 0.0f;  // a sub-block's sums: float is exact enough to rank candidates
+  for (int i = 0; i < s.sub_len; ++i) {
+    q[i] = static_cast<uint8_t>(nearest_clamped((x[i] + dm) * ids, 0, s.qmax));
+    const float v = ds * static_cast<float>(q[i]);
+    const float diff = (v - dm) - x[i];
+    err += diff * diff;
+    off += v - x[i];
+  }
+  *best_min = off / s.sub_len;
+  return err;
+}
+
 // Best codes and quants of one sub-block for fixed superblock scales; returns its squared error.
+// Scale codes within +-radius of the continuous optimum are tried; for each, the min code starts
+// at the continuous optimum and is then moved to the least-squares min of the resulting quants.
 double assign_asym_sub(const float* x, const KAsymSpec& s, float d, float dmin, float scale, float min,
                        uint8_t* sc, uint8_t* mc, uint8_t* q) {
   const int c0 = d > 0 ? nearest_clamped(scale / d, 0, s.code_max) : 0;
   const int m0 = dmin > 0 ? nearest_clamped(min / dmin, 0, s.code_max) : 0;
+  const float idmin = dmin > 0 ? 1.0f / dmin : 0.0f;
   double best = -1.0;
   uint8_t trial[64];
+  auto keep = [&](double err, int c, int m) {
+    if (best >= 0 && err >= best) return;
+    best = err;
+    *sc = static_cast<uint8_t>(c);
+    *mc = static_cast<uint8_t>(m);
+    std::memcpy(q, trial, static_cast<size_t>(s.sub_len));
+  };
   for (int c = std::max(0, c0 - s.radius); c <= std::min(s.code_max, c0 + s.radius); ++c) {
-    const float ds = d * static_cast<float>(c);
-    const float ids = ds != 0.0f ? 1.0f / ds : 0.0f;
-    const int mlo = dmin > 0 ? std::max(0, m0 - s.radius) : 0;
-    const int mhi = dmin > 0 ? std::min(s.code_max, m0 + s.radius) : 0;
-    for (int m = mlo; m <= mhi; ++m) {
-      const float dm = dmin * static_cast<float>(m);
-      double err = 0.0;
-      for (int i = 0; i < s.sub_len; ++i) {
-        trial[i] = static_cast<uint8_t>(nearest_clamped((x[i] + dm) * ids, 0, s.qmax));
-        const double diff = static_cast<double>(ds * static_cast<float>(trial[i]) - dm) - x[i];
-        err += diff * diff;
-      }
-      if (best < 0 || err < best) {
-        best = err;
-        *sc = static_cast<uint8_t>(c);
-        *mc = static_cast<uint8_t>(m);
-        std::memcpy(q, trial, static_cast<size_t>(s.sub_len));
-      }
-    }
+    double fit_min = 0.0, unused = 0.0;
+    keep(try_asym_codes(x, s, d, dmin, c, m0, trial, &fit_min), c, m0);
+    const int m1 = nearest_clamped(static_cast<float>(fit_min) * idmin, 0, s.code_max);
+    if (m1 != m0 && dmin > 0) keep(try_asym_codes(x, s, d, dmin, c, m1, trial, &unused), c, m1);
   }
   return best;
 }
@@ -95,10 +108,10 @@ double assign_sym_sub(const float* x, const KSymSpec& s, float d, float scale, i
   for (int c = std::max(s.clo, c0 - s.radius); c <= std::min(s.chi, c0 + s.radius); ++c) {
     const float ds = d * static_cast<float>(c);
     const float ids = ds != 0.0f ? 1.0f / ds : 0.0f;
-    double err = 0.0;
+    float err = 0.0f;  // a sub-block's error: float is exact enough to rank candidates
     for (int i = 0; i < s.sub_len; ++i) {
       trial[i] = static_cast<int8_t>(nearest_clamped(x[i] * ids, s.qlo, s.qhi));
-      const double diff = static_cast<double>(ds * static_cast<float>(trial[i])) - x[i];
+      const float diff = ds * static_cast<float>(trial[i]) - x[i];
       err += diff * diff;
     }
     if (best < 0 || err < best) {
@@ -169,7 +182,7 @@ void search_kquant_sym(const float* x, const KSymSpec& s, KSymBlock* out) {
   int8_t q[64];
   float smax = 0.0f;  // the sub-scale of largest magnitude, with its sign
   for (int j = 0; j < s.n_sub; ++j) {
-    scales[j] = fit_symmetric(x + j * s.sub_len, s.sub_len, s.qlo, s.qhi, 0.0f, 2.0f, q);
+    scales[j] = fit_symmetric(x + j * s.sub_len, s.sub_len, s.qlo, s.qhi, s.s_lo_rel, s.s_hi_rel, q);
     if (std::fabs(scales[j]) > std::fabs(smax)) smax = scales[j];
   }
   double best = -1.0;

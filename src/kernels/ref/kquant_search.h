@@ -38,6 +38,7 @@ struct KSymSpec {
   int qlo, qhi;
   int clo, chi;
   int radius;
+  float s_lo_rel, s_hi_rel;  // range of the sub-block sweep (fit_symmetric)
 };
 struct KSymBlock {
   uint16_t d = 0;  // fp16

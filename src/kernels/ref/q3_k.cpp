@@ -36,7 +36,7 @@ void dequantize_q3_k(const void* src, float* dst, int64_t n) {
 
 void quantize_q3_k(const float* src, void* dst, int64_t n) {
   auto* b = static_cast<BlockQ3_K*>(dst);
-  const KSymSpec spec{16, 16, -4, 3, -32, 31, 2};
+  const KSymSpec spec{16, 16, -4, 3, -32, 31, 2, 0.6f, 1.3f};
   KSymBlock r;
   uint8_t codes[16];
   for (int64_t ib = 0; ib < n / kQK_K; ++ib, src += kQK_K) {

@@ -26,7 +26,7 @@ void quantize_q4_0(const float* src, void* dst, int64_t n) {
   auto* b = static_cast<BlockQ4_0*>(dst);
   int8_t q[tensor::kQK4_0];
   for (int64_t ib = 0; ib < n / tensor::kQK4_0; ++ib, src += tensor::kQK4_0) {
-    const float d = fit_symmetric(src, tensor::kQK4_0, -8, 7, 0.0f, 2.0f, q);
+    const float d = fit_symmetric(src, tensor::kQK4_0, -8, 7, 0.7f, 1.15f, q);
     b[ib].d = finalize_symmetric_fp16(src, tensor::kQK4_0, -8, 7, d, q);
     for (int j = 0; j < tensor::kQK4_0 / 2; ++j)
       b[ib].qs[j] = static_cast<uint8_t>((q[j] + 8) | ((q[j + 16] + 8) << 4));

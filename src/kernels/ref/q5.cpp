@@ -52,7 +52,7 @@ void quantize_q5_0(const float* src, void* dst, int64_t n) {
   int8_t q[32];
   int levels[32];
   for (int64_t ib = 0; ib < n / tensor::kQK5_0; ++ib, src += tensor::kQK5_0) {
-    const float d = fit_symmetric(src, 32, -16, 15, 0.0f, 2.0f, q);
+    const float d = fit_symmetric(src, 32, -16, 15, 0.7f, 1.15f, q);
     b[ib].d = finalize_symmetric_fp16(src, 32, -16, 15, d, q);
     for (int j = 0; j < 32; ++j) levels[j] = q[j] + 16;
     pack_q5(levels, b[ib].qs, b[ib].qh);

@@ -35,7 +35,7 @@ void dequantize_q6_k(const void* src, float* dst, int64_t n) {
 
 void quantize_q6_k(const float* src, void* dst, int64_t n) {
   auto* b = static_cast<BlockQ6_K*>(dst);
-  const KSymSpec spec{16, 16, -32, 31, -128, 127, 1};
+  const KSymSpec spec{16, 16, -32, 31, -128, 127, 1, 0.85f, 1.1f};
   KSymBlock r;
   for (int64_t ib = 0; ib < n / kQK_K; ++ib, src += kQK_K) {
     search_kquant_sym(src, spec, &r);

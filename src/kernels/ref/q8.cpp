@@ -41,7 +41,7 @@ void dequantize_q8_0(const void* src, float* dst, int64_t n) {
 void quantize_q8_0(const float* src, void* dst, int64_t n) {
   auto* b = static_cast<BlockQ8_0*>(dst);
   for (int64_t ib = 0; ib < n / tensor::kQK8_0; ++ib, src += tensor::kQK8_0) {
-    const float d = fit_symmetric(src, tensor::kQK8_0, -127, 127, 0.97f, 1.04f, b[ib].qs);
+    const float d = fit_symmetric(src, tensor::kQK8_0, -127, 127, 0.985f, 1.02f, b[ib].qs);
     b[ib].d = finalize_symmetric_fp16(src, tensor::kQK8_0, -127, 127, d, b[ib].qs);
   }
 }

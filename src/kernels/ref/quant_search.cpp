@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cstring>
-#include <vector>
 
 #include "src/base/check.h"
 
@@ -12,56 +11,77 @@ namespace {
 
 constexpr int kMaxGroup = 64;  // longest group any caller fits at once
 
-struct Event {
-  float s;
-  int index;
+constexpr int kMaxEvents = 2048;  // events one sweep keeps (the callers' ranges need < 600)
+
+// One sweep direction: levels of positive x_i go up to lim_pos, of negative x_i down to -lim_neg.
+struct SweepState {
+  int lim_pos, lim_neg;
+  int mag[kMaxGroup];  // |q_i|
+  double sxq = 0.0;    // sum x_i q_i (d > 0: sum |x_i| |q_i|)
+  int64_t sqq = 0;     // sum q_i^2
+  double best_num = -1.0, best_den = 1.0;  // best score sxq^2 / sqq as a fraction
+  int best_e = -2;                         // after which event (-1: the start, -2: none)
+
+  int lim(float x) const { return x > 0 ? lim_pos : lim_neg; }
+  void start(const float* x, int n, const int* level0) {
+    for (int i = 0; i < n; ++i) {
+      mag[i] = std::min(level0[i], lim(x[i]));
+      sxq += static_cast<double>(std::fabs(x[i])) * mag[i];
+      sqq += static_cast<int64_t>(mag[i]) * mag[i];
+    }
+    consider(-1);
+  }
+  // Raises |q_i| by one unless it is at its limit: sum x q grows by |x_i|, sum q q by 2|q_i| + 1.
+  void step(int i, float a, float x) {
+    if (mag[i] >= lim(x)) return;
+    sxq += a;
+    sqq += 2 * mag[i] + 1;
+    ++mag[i];
+  }
+  void consider(int e) {
+    if (sqq == 0) return;
+    const double num = sxq * sxq, den = static_cast<double>(sqq);
+    if (num * best_den > best_num * den) {
+      best_num = num;
+      best_den = den;
+      best_e = e;
+    }
+  }
 };
 
-// The d > 0 half of fit_symmetric: x_i ~= q_i / s with q_i in [qlo, qhi]. Writes the best q found
-// and returns its score sum(x q)^2 / sum(q q) (the error reduction), or -1 if every q is zero.
-double sweep_positive(const float* x, int n, int qlo, int qhi, float s_lo, float s_hi, int8_t* best_q) {
-  static thread_local std::vector<Event> events;
-  events.clear();
-  int8_t q[kMaxGroup];
-  double sxq = 0.0, sqq = 0.0;
-  for (int i = 0; i < n; ++i) {
-    const float a = std::fabs(x[i]);
-    if (!(a > 0.0f) || !std::isfinite(a)) {  // zero, NaN and inf stay at level 0
-      q[i] = 0;
-      continue;
-    }
-    const int lim = x[i] > 0 ? qhi : -qlo;
-    const int c = nearest_clamped(a * s_lo, 0, lim);
-    q[i] = static_cast<int8_t>(x[i] > 0 ? c : -c);
-    sxq += static_cast<double>(x[i]) * q[i];
-    sqq += static_cast<double>(q[i]) * q[i];
-    for (int k = c; k < lim; ++k) {  // q_i grows in magnitude from k to k+1 at s = (k + 1/2) / |x_i|
-      const float t = (static_cast<float>(k) + 0.5f) / a;
-      if (t > s_hi) break;
-      events.push_back({t, i});
-    }
+// Sorts events by position: a counting sort into about one bucket per event over [s_lo, s_hi],
+// then an insertion sort that only has to fix order inside buckets.
+void sort_events(int ne, float s_lo, float s_hi, float* t, uint8_t* index) {
+  static_assert(kMaxEvents <= 65535);
+  float t2[kMaxEvents];
+  uint8_t i2[kMaxEvents];
+  uint16_t bucket[kMaxEvents];
+  uint16_t start[kMaxEvents + 1];
+  const int nb = std::max(ne, 1);
+  const float scale = static_cast<float>(nb) / (s_hi - s_lo);
+  std::fill(start, start + nb + 1, uint16_t{0});
+  for (int e = 0; e < ne; ++e) {
+    const float b = (t[e] - s_lo) * scale;
+    bucket[e] = static_cast<uint16_t>(b <= 0.0f ? 0 : std::min(nb - 1, static_cast<int>(b)));
+    ++start[bucket[e] + 1];
   }
-  double best = -1.0;
-  if (sqq > 0) {
-    best = sxq * sxq / sqq;
-    std::memcpy(best_q, q, static_cast<size_t>(n));
+  for (int b = 0; b < nb; ++b) start[b + 1] = static_cast<uint16_t>(start[b + 1] + start[b]);
+  for (int e = 0; e < ne; ++e) {
+    const int pos = start[bucket[e]]++;
+    t2[pos] = t[e];
+    i2[pos] = index[e];
   }
-  std::sort(events.begin(), events.end(), [](const Event& a, const Event& b) { return a.s < b.s; });
-  const size_t ne = events.size();
-  for (size_t e = 0; e < ne; ++e) {
-    const int i = events[e].index;
-    const int sign = x[i] > 0 ? 1 : -1;
-    sxq += static_cast<double>(x[i]) * sign;
-    sqq += 2.0 * q[i] * sign + 1.0;
-    q[i] = static_cast<int8_t>(q[i] + sign);
-    if (e + 1 < ne && events[e + 1].s == events[e].s) continue;  // score whole groups of ties
-    const double score = sxq * sxq / sqq;
-    if (score > best) {
-      best = score;
-      std::memcpy(best_q, q, static_cast<size_t>(n));
+  for (int e = 0; e < ne; ++e) {
+    const float v = t2[e];
+    const uint8_t iv = i2[e];
+    int k = e;
+    for (; k > 0 && t[k - 1] > v; --k) {
+      t[k] = t[k - 1];
+      index[k] = index[k - 1];
     }
+    t[k] = v;
+    index[k] = iv;
   }
-  return best;
 }
 
 double lsq_scale(const float* x, int n, const int8_t* q) {
@@ -94,89 +114,113 @@ bool round_asym(const float* x, int n, int qmax, float d, float m, uint8_t* q) {
   return changed;
 }
 
-// Least-squares (d, m) for x ~= d q + m; false when q is constant (d undetermined) or d <= 0.
-bool lsq_affine(const float* x, int n, const uint8_t* q, bool offset_nonpositive, float* d, float* m) {
-  double sq = 0, sqq = 0, sx = 0, sxq = 0;
-  for (int i = 0; i < n; ++i) {
-    sq += q[i];
-    sqq += static_cast<double>(q[i]) * q[i];
-    sx += x[i];
-    sxq += static_cast<double>(x[i]) * q[i];
-  }
-  const double det = n * sqq - sq * sq;
-  if (det <= 0) return false;
-  double dd = (n * sxq - sq * sx) / det;
-  double mm = (sx - dd * sq) / n;
-  if (offset_nonpositive && mm > 0) {
-    mm = 0;
-    dd = sxq / sqq;
-  }
-  if (dd <= 0) return false;
-  *d = static_cast<float>(dd);
-  *m = static_cast<float>(mm);
-  return true;
-}
-
 }  // namespace
 
 float fit_symmetric(const float* x, int n, int qlo, int qhi, float s_lo_rel, float s_hi_rel, int8_t* q) {
-  OSP_CHECK_LE(n, kMaxGroup);
+  OSP_CHECK(n > 0 && n <= kMaxGroup);
   OSP_CHECK(qlo < 0 && qhi > 0);
   float amax = 0.0f;
   for (int i = 0; i < n; ++i)
     if (std::isfinite(x[i])) amax = std::max(amax, std::fabs(x[i]));
-  if (amax == 0.0f) {
-    std::memset(q, 0, static_cast<size_t>(n));
-    return 0.0f;
-  }
-  const float lmax = static_cast<float>(std::max(qhi, -qlo));
-  const float s_lo = s_lo_rel * lmax / amax, s_hi = s_hi_rel * lmax / amax;
-  double best = sweep_positive(x, n, qlo, qhi, s_lo, s_hi, q);
-  if (qlo != -qhi) {  // d < 0: x ~= |d| * p with p = -q in [-qhi, -qlo]
-    int8_t p[kMaxGroup];
-    const double score = sweep_positive(x, n, -qhi, -qlo, s_lo, s_hi, p);
-    if (score > best) {
-      best = score;
-      for (int i = 0; i < n; ++i) q[i] = static_cast<int8_t>(-p[i]);
+  std::memset(q, 0, static_cast<size_t>(n));
+  if (amax == 0.0f) return 0.0f;
+  const int lmax = std::max(qhi, -qlo);
+  const float s_lo = s_lo_rel * static_cast<float>(lmax) / amax, s_hi = s_hi_rel * static_cast<float>(lmax) / amax;
+  // Events: |q_i| goes from k to k + 1 at s = (k + 1/2) / |x_i|, for k from its level at s_lo up.
+  float t[kMaxEvents];
+  uint8_t index[kMaxEvents];
+  int level0[kMaxGroup];
+  int ne = 0;
+  for (int i = 0; i < n; ++i) {
+    const float a = std::fabs(x[i]);
+    level0[i] = 0;
+    if (!(a > 0.0f) || !std::isfinite(a)) continue;  // zero, NaN and inf stay at level 0
+    level0[i] = nearest_clamped(a * s_lo, 0, lmax);
+    const float inv = 1.0f / a;
+    for (int k = level0[i]; k < lmax && ne < kMaxEvents; ++k) {
+      const float tk = (static_cast<float>(k) + 0.5f) * inv;
+      if (tk > s_hi) break;
+      t[ne] = tk;
+      index[ne++] = static_cast<uint8_t>(i);
     }
   }
-  if (best < 0) {
-    std::memset(q, 0, static_cast<size_t>(n));
-    return 0.0f;
+  sort_events(ne, s_lo, s_hi, t, index);
+  // Direction 0: d > 0 (positive x to [0, qhi]); direction 1: d < 0 (positive x to [qlo, 0]).
+  const int n_dir = qlo == -qhi ? 1 : 2;
+  SweepState dir[2] = {{qhi, -qlo, {}}, {-qlo, qhi, {}}};
+  for (int k = 0; k < n_dir; ++k) dir[k].start(x, n, level0);
+  for (int e = 0; e < ne; ++e) {
+    const int i = index[e];
+    const float a = std::fabs(x[i]);
+    for (int k = 0; k < n_dir; ++k) dir[k].step(i, a, x[i]);
+    if (e + 1 < ne && t[e + 1] == t[e]) continue;  // score whole groups of ties
+    for (int k = 0; k < n_dir; ++k) dir[k].consider(e);
   }
+  int best = 0;
+  if (n_dir == 2 && dir[1].best_num * dir[0].best_den > dir[0].best_num * dir[1].best_den) best = 1;
+  SweepState& w = dir[best];
+  if (w.best_e == -2) return 0.0f;
+  SweepState replay{w.lim_pos, w.lim_neg, {}};
+  for (int i = 0; i < n; ++i) replay.mag[i] = std::min(level0[i], replay.lim(x[i]));
+  for (int e = 0; e <= w.best_e; ++e) {
+    const int i = index[e];
+    if (replay.mag[i] < replay.lim(x[i])) ++replay.mag[i];
+  }
+  const int sign = best == 0 ? 1 : -1;  // d < 0 stores q = -(sign of x) |q|
+  for (int i = 0; i < n; ++i) q[i] = static_cast<int8_t>(x[i] > 0 ? sign * replay.mag[i] : -sign * replay.mag[i]);
   return static_cast<float>(lsq_scale(x, n, q));
 }
 
 void fit_asymmetric(const float* x, int n, int qmax, bool offset_nonpositive, uint8_t* q, float* d, float* m) {
-  OSP_CHECK_LE(n, kMaxGroup);
+  OSP_CHECK(n > 0 && n <= kMaxGroup);
   float lo = x[0], hi = x[0];
-  for (int i = 1; i < n; ++i) {
+  double sx = 0.0;
+  for (int i = 0; i < n; ++i) {
     lo = std::min(lo, x[i]);
     hi = std::max(hi, x[i]);
+    sx += x[i];
   }
   if (offset_nonpositive) lo = std::min(lo, 0.0f);
-  if (hi <= lo) {  // constant group: the offset alone is exact
-    std::memset(q, 0, static_cast<size_t>(n));
-    *d = 0.0f;
-    *m = lo;
-    return;
-  }
+  std::memset(q, 0, static_cast<size_t>(n));
+  *d = 0.0f;
+  *m = lo;
+  if (!(hi > lo) || !std::isfinite(hi - lo)) return;  // constant group: the offset alone is exact
   double best = -1.0;
   uint8_t cand[kMaxGroup];
-  for (int k = -10; k <= 15; ++k) {
-    const float iscale = (static_cast<float>(qmax) + 0.1f * static_cast<float>(k)) / (hi - lo);
-    float cd = 1.0f / iscale, cm = lo;
-    for (int i = 0; i < n; ++i) cand[i] = 0;
-    round_asym(x, n, qmax, cd, cm, cand);
-    for (int it = 0; it < 8; ++it) {
-      if (!lsq_affine(x, n, cand, offset_nonpositive, &cd, &cm)) break;
-      if (!round_asym(x, n, qmax, cd, cm, cand)) break;
+  for (int k = -10; k <= 15; k += 5) {
+    double cd = (hi - lo) / (static_cast<float>(qmax) + 0.1f * static_cast<float>(k)), cm = lo;
+    std::memset(cand, 0xff, static_cast<size_t>(n));  // no level yet: the first pass "changes" all
+    for (int it = 0; it < 6; ++it) {
+      // One pass: re-round for (cd, cm) and gather the sums of the least-squares system.
+      const float id = static_cast<float>(1.0 / cd), fm = static_cast<float>(cm);
+      bool changed = false;
+      int64_t sq = 0, sqq = 0;
+      double sxq = 0.0;
+      for (int i = 0; i < n; ++i) {
+        const auto v = static_cast<uint8_t>(nearest_clamped((x[i] - fm) * id, 0, qmax));
+        changed |= v != cand[i];
+        cand[i] = v;
+        sq += v;
+        sqq += v * v;
+        sxq += static_cast<double>(x[i]) * v;
+      }
+      if (!changed) break;
+      const double det = static_cast<double>(n) * sqq - static_cast<double>(sq) * sq;
+      if (det <= 0) break;
+      double nd = (n * sxq - sq * sx) / det, nm = (sx - nd * sq) / n;
+      if (offset_nonpositive && nm > 0) {
+        nm = 0;
+        nd = sxq / sqq;
+      }
+      if (!(nd > 0)) break;
+      cd = nd;
+      cm = nm;
     }
-    const double err = sq_error_asym(x, n, cd, cm, cand);
+    const double err = sq_error_asym(x, n, static_cast<float>(cd), static_cast<float>(cm), cand);
     if (best < 0 || err < best) {
       best = err;
-      *d = cd;
-      *m = cm;
+      *d = static_cast<float>(cd);
+      *m = static_cast<float>(cm);
       std::memcpy(q, cand, static_cast<size_t>(n));
     }
   }

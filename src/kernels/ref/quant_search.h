@@ -9,13 +9,20 @@
 
 namespace osprey::kernels::ref {
 
-inline int round_to_int(float v) { return static_cast<int>(std::lrintf(v)); }
+// Round to nearest, ties to even, for |v| < 2^22: adding 1.5 * 2^23 leaves the rounded integer in
+// the low mantissa bits (no libm call, no errno).
+inline int round_small(float v) {
+  const float t = v + 12582912.0f;
+  return static_cast<int>(tensor::fp32_to_bits(t) & 0x7fffff) - 0x400000;
+}
 inline int clamp_int(int v, int lo, int hi) { return v < lo ? lo : (v > hi ? hi : v); }
-// The nearest integer to v clamped to [lo, hi]; safe for huge values (and NaN gives lo).
+// The nearest integer to v clamped to [lo, hi] (|lo|, |hi| < 2^22). Branch-free; NaN gives a value
+// in [lo, hi] too.
 inline int nearest_clamped(float v, int lo, int hi) {
-  if (v >= static_cast<float>(hi)) return hi;
-  if (!(v > static_cast<float>(lo))) return lo;
-  return round_to_int(v);
+  const float flo = static_cast<float>(lo), fhi = static_cast<float>(hi);
+  v = v < flo ? flo : v;
+  v = v > fhi ? fhi : v;
+  return clamp_int(round_small(v), lo, hi);
 }
 
 // Symmetric fit x_i ~= d * q_i, q_i in [qlo, qhi] (qlo < 0 < qhi), d of either sign.
@@ -28,8 +35,9 @@ float fit_symmetric(const float* x, int n, int qlo, int qhi, float s_lo_rel, flo
 
 // Asymmetric fit x_i ~= d * q_i + m, q_i in [0, qmax], d >= 0. With offset_nonpositive, m <= 0
 // (the K-quant convention: the offset is stored as a non-negative "min" that is subtracted).
-// Starts from candidate scales (qmax + k/10) / (max - min) for k in [-10, 15], then alternates
-// "round q for (d, m)" and "least-squares (d, m) for q" until q stops changing; keeps the best.
+// Starts from the candidate scales (max - min) / (qmax + k/10), k in {-10, -5, 0, 5, 10, 15}, with
+// m = min, then alternates "round q for (d, m)" and "least-squares (d, m) for q" until q stops
+// changing (at most 6 rounds); keeps the best result.
 void fit_asymmetric(const float* x, int n, int qmax, bool offset_nonpositive, uint8_t* q, float* d, float* m);
 
 // Squared error of x against d * q (float arithmetic, as dequantization does it).
