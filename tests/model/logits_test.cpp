@@ -60,7 +60,8 @@ std::vector<float> case_logits(Model& m, const json& c, bool one_batch, base::Th
   const auto cont = c["tokens"].get<std::vector<int32_t>>();
   const size_t n_prompt = toks.size();
   toks.insert(toks.end(), cont.begin(), cont.end() - 1);
-  auto kv = KvCache::create(m.kv_params(static_cast<int>(toks.size()))).value();
+  // An F32 cache, as llama.cpp's reference logits were computed (../shared/README.md).
+  auto kv = KvCache::create(m.kv_params(static_cast<int>(toks.size()), tensor::DType::kF32)).value();
   std::vector<float> all, step;
   Batch b;
   for (size_t i = 0; i < toks.size(); ++i) {
@@ -99,7 +100,7 @@ TEST_P(ReferenceLogits, MeetsBudgetInOneBatchAndTokenByToken) {
       for (size_t i = 0; i < steps.size(); ++i) score_step(logits.data() + i * n_vocab, n_vocab, steps[i], &st);
     }
     const char* mode = one_batch ? "one batch" : "token by token";
-    std::printf("%-18s %-15s osprey max_rel %.4f mean_rel %.4f top1 %d/%d | llama.cpp %.4f %.4f %d/%d\n",
+    std::printf("%-18s %-15s osprey max_rel %.3g mean_rel %.3g top1 %d/%d | llama.cpp %.3g %.3g %d/%d\n",
                 name.c_str(), mode, st.max_rel, st.mean(), st.agree, st.steps,
                 llama["max_rel"].get<double>(), llama["mean_rel"].get<double>(),
                 llama["top1_agree"].get<int>(), llama["steps"].get<int>());
