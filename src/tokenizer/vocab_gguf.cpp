@@ -13,6 +13,7 @@ namespace {
 Status read_id(const gguf::GgufFile& f, std::string_view key, int32_t& id) {
   if (!f.has(key)) return base::ok_status();
   OSP_ASSIGN_OR_RETURN(int64_t x, f.get_int(key));
+  if (x == 0xFFFFFFFF) x = -1;  // u32 keys spell "no token" as -1 cast to u32 (stories260K's pad id)
   if (x < -1 || x > INT32_MAX)
     return base::out_of_range(fmt::format("key '{}': expected a token id (-1 or 0..2^31-1), got {}", key, x));
   id = static_cast<int32_t>(x);
