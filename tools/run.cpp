@@ -9,12 +9,8 @@
 
 #include <fmt/format.h>
 
-#include "src/base/thread_pool.h"
+#include "include/osprey/generate.h"
 #include "src/base/timer.h"
-#include "src/model/kv_cache.h"
-#include "src/model/model.h"
-#include "src/runtime/sampler.h"
-#include "src/tokenizer/tokenizer.h"
 #include "tools/flags.h"
 
 namespace osprey::tools {
@@ -89,62 +85,6 @@ Status check_options(RunOptions& o) {
   return base::ok_status();
 }
 
-struct Counters {
-  double load_ms = 0, prompt_ms = 0, gen_ms = 0;
-  int n_prompt = 0, n_gen = 0;
-};
-
-// Prefills the prompt in chunks and generates; streams text to stdout.
-Status generate(model::Model& m, const RunOptions& o, Counters* c) {
-  const tokenizer::Tokenizer& tok = m.tokenizer();
-  std::vector<int32_t> prompt = tok.encode(o.prompt, !o.no_bos, false);
-  if (prompt.empty()) return base::invalid_argument("the prompt is empty and the model adds no BOS token");
-  const int n_ctx = m.hparams().n_ctx;
-  if (static_cast<int>(prompt.size()) >= n_ctx)
-    return base::out_of_range(fmt::format("the prompt has {} tokens: the context holds {}", prompt.size(), n_ctx));
-  OSP_RETURN_IF_ERROR(runtime::validate(o.sp, m.hparams().n_vocab));
-  OSP_ASSIGN_OR_RETURN(auto kv, model::KvCache::create(m.kv_params(
-                                    n_ctx, o.kv_type == "f32" ? tensor::DType::kF32 : tensor::DType::kF16)));
-  base::ThreadPool pool(o.n_threads);
-  runtime::Sampler sampler(o.sp, m.hparams().n_vocab, tok.eos_id());
-  tokenizer::StreamingDetokenizer detok(tok);
-  for (int32_t t : prompt) {
-    sampler.accept(t);
-    detok.push(t);  // primes the detokenizer so the continuation keeps its leading space
-  }
-  std::vector<float> logits;
-  model::Batch batch;
-  base::Stopwatch sw;
-  for (size_t i = 0; i < prompt.size(); i += o.n_batch) {
-    batch.clear();
-    const size_t end = std::min(prompt.size(), i + o.n_batch);
-    for (size_t j = i; j < end; ++j) batch.add(prompt[j], static_cast<int32_t>(j), 0, j + 1 == prompt.size());
-    OSP_RETURN_IF_ERROR(m.forward(batch, *kv, pool, &logits));
-  }
-  c->prompt_ms = sw.elapsed_ms();
-  c->n_prompt = static_cast<int>(prompt.size());
-  sw.reset();
-  int pos = static_cast<int>(prompt.size());
-  while ((o.n_predict < 0 || c->n_gen < o.n_predict) && pos < n_ctx) {
-    const int32_t id = sampler.sample(logits.data());
-    if (tok.is_eog(id) && !o.sp.ignore_eos) break;
-    sampler.accept(id);
-    ++c->n_gen;
-    const std::string text = detok.push(id);
-    std::fwrite(text.data(), 1, text.size(), stdout);
-    std::fflush(stdout);
-    if ((o.n_predict >= 0 && c->n_gen >= o.n_predict) || pos + 1 >= n_ctx) break;
-    batch.clear();
-    batch.add(id, pos++, 0, true);
-    OSP_RETURN_IF_ERROR(m.forward(batch, *kv, pool, &logits));
-  }
-  const std::string rest = detok.finish();
-  std::fwrite(rest.data(), 1, rest.size(), stdout);
-  std::fflush(stdout);
-  c->gen_ms = sw.elapsed_ms();
-  return base::ok_status();
-}
-
 double per_second(int n, double ms) { return ms > 0 ? n * 1000.0 / ms : 0.0; }
 
 }  // namespace
@@ -167,26 +107,37 @@ int run_main(int argc, char** argv) {
     fmt::print(stderr, "osprey run: {}\n", s.message());
     return 1;
   }
-  Counters c;
   base::Stopwatch sw;
   auto loaded = model::Model::load(o.model, o.mp);
   if (!loaded.ok()) {
     fmt::print(stderr, "osprey run: cannot load '{}': {}\n", o.model, loaded.status().to_string());
     return 1;
   }
-  c.load_ms = sw.elapsed_ms();
+  const double load_ms = sw.elapsed_ms();
   model::Model& m = *loaded.value();
-  s = generate(m, o, &c);
-  if (c.n_gen > 0) std::fputc('\n', stderr);
+  GenerateParams gp;
+  gp.n_predict = o.n_predict;
+  gp.n_batch = o.n_batch;
+  gp.n_threads = o.n_threads;
+  gp.add_bos = !o.no_bos;
+  gp.kv_type = o.kv_type == "f32" ? tensor::DType::kF32 : tensor::DType::kF16;
+  gp.sampling = o.sp;
+  auto r = generate(m, o.prompt, gp, [](std::string_view text) {
+    std::fwrite(text.data(), 1, text.size(), stdout);
+    std::fflush(stdout);
+    return true;
+  });
+  const GenerateStats st = r.ok() ? r.value() : GenerateStats{};
+  if (st.n_generated > 0) std::fputc('\n', stderr);
   fmt::print(stderr, "model: {} ({}), context {}, {} threads\n", m.description(), o.model, m.hparams().n_ctx,
              o.n_threads);
-  fmt::print(stderr, "load: {:.1f} ms\n", c.load_ms);
-  fmt::print(stderr, "prompt: {} tokens in {:.1f} ms ({:.1f} tokens/s)\n", c.n_prompt, c.prompt_ms,
-             per_second(c.n_prompt, c.prompt_ms));
-  fmt::print(stderr, "generation: {} tokens in {:.1f} ms ({:.1f} tokens/s)\n", c.n_gen, c.gen_ms,
-             per_second(c.n_gen, c.gen_ms));
-  if (!s.ok()) {
-    fmt::print(stderr, "osprey run: {}\n", s.to_string());
+  fmt::print(stderr, "load: {:.1f} ms\n", load_ms);
+  fmt::print(stderr, "prompt: {} tokens in {:.1f} ms ({:.1f} tokens/s)\n", st.n_prompt, st.prompt_ms,
+             per_second(st.n_prompt, st.prompt_ms));
+  fmt::print(stderr, "generation: {} tokens in {:.1f} ms ({:.1f} tokens/s), stopped by {}\n", st.n_generated,
+             st.generate_ms, per_second(st.n_generated, st.generate_ms), r.ok() ? st.stop_reason : "error");
+  if (!r.ok()) {
+    fmt::print(stderr, "osprey run: {}\n", r.status().to_string());
     return 1;
   }
   return 0;
