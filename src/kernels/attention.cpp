@@ -10,6 +10,8 @@ namespace osprey::kernels {
 
 namespace {
 
+constexpr int64_t kMinParallelWork = 1 << 16;
+
 inline const uint8_t* kv_row(const uint8_t* base, const PagedKv& kv, const int32_t* table, int p) {
   return base + static_cast<size_t>(table[p / kv.block_tokens]) * kv.block_stride +
          static_cast<size_t>(p % kv.block_tokens) * kv.row_stride;
@@ -63,6 +65,12 @@ void attend_one(const AttentionArgs& a, const AttentionQuery& query, int head, f
 
 void attention(const AttentionArgs& a, base::ThreadPool& pool) {
   const int64_t n_items = static_cast<int64_t>(a.n_queries) * a.n_head;
+  int64_t work = 0;  // multiply-adds
+  for (int qi = 0; qi < a.n_queries; ++qi) work += static_cast<int64_t>(a.queries[qi].n_kv) * a.n_head * a.head_dim * 2;
+  if (work < kMinParallelWork || pool.size() == 1) {  // waking workers costs more than it saves
+    attention_serial(a);
+    return;
+  }
   pool.parallel_for(n_items, [&](int64_t begin, int64_t end, int) {
     std::vector<float> scratch(2 * static_cast<size_t>(a.head_dim));
     for (int64_t it = begin; it < end; ++it)

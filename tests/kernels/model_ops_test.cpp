@@ -137,10 +137,13 @@ void naive_attention(const float* q, const std::vector<float>& k, const std::vec
   }
 }
 
-TEST(ModelOps, PagedAttentionMatchesNaiveForF32AndF16) {
-  const int n_head = 4, n_head_kv = 2, d = 8, bt = 4, n_pos = 11, n_blocks = 6;
+// n_pos positions in scattered blocks of 4; three queries see 1, n_pos / 2 and n_pos positions.
+void check_paged_attention(int n_pos, int d) {
+  const int n_head = 4, n_head_kv = 2, bt = 4;
+  const int n_table = (n_pos + bt - 1) / bt, n_blocks = 2 * n_table;
   const auto k = random_vec(n_pos * n_head_kv * d, 4), v = random_vec(n_pos * n_head_kv * d, 5);
-  const std::vector<int32_t> table = {4, 1, 5};  // scattered blocks
+  std::vector<int32_t> table(n_table);
+  for (int i = 0; i < n_table; ++i) table[i] = (i * 7 + 3) % n_blocks;  // distinct: 7 is coprime with n_blocks below
   for (auto type : {tensor::DType::kF32, tensor::DType::kF16}) {
     const size_t elt = type == tensor::DType::kF32 ? 4 : 2;
     const size_t row = n_head_kv * d * elt;
@@ -161,10 +164,10 @@ TEST(ModelOps, PagedAttentionMatchesNaiveForF32AndF16) {
           vr[j] = tensor::fp16_to_fp32(vh);
         }
       }
-    const auto q = random_vec(3 * n_head * d, 6, 2.0f);
+    const auto q = random_vec(3 * n_head * d, 6, 0.5f);
     std::vector<float> out(3 * n_head * d);
     std::vector<AttentionQuery> queries(3);
-    const int n_kv[3] = {1, 6, 11};
+    const int n_kv[3] = {1, n_pos / 2, n_pos};
     for (int i = 0; i < 3; ++i) queries[i] = {q.data() + i * n_head * d, out.data() + i * n_head * d, table.data(), n_kv[i]};
     AttentionArgs a;
     a.kv = {kpool.data(), vpool.data(), bt * row, row, bt, type};
@@ -183,11 +186,16 @@ TEST(ModelOps, PagedAttentionMatchesNaiveForF32AndF16) {
       std::vector<float> want(n_head * d);
       naive_attention(q.data() + i * n_head * d, kr, vr, n_kv[i], n_head, n_head_kv, d, want.data());
       for (int j = 0; j < n_head * d; ++j) {
-        EXPECT_NEAR(out[i * n_head * d + j], want[j], 1e-5) << "query " << i;
-        EXPECT_EQ(out[i * n_head * d + j], serial[i * n_head * d + j]);
+        ASSERT_NEAR(out[i * n_head * d + j], want[j], 2e-5) << "query " << i;
+        ASSERT_EQ(out[i * n_head * d + j], serial[i * n_head * d + j]);
       }
     }
   }
+}
+
+TEST(ModelOps, PagedAttentionMatchesNaiveForF32AndF16) {
+  check_paged_attention(11, 8);    // small: the serial path
+  check_paged_attention(517, 64);  // large enough for the threaded path
 }
 
 }  // namespace
