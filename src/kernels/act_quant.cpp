@@ -32,7 +32,7 @@ size_t act_row_bytes(ActFormat f, int64_t k) {
     case ActFormat::kQ8Pair:
       return static_cast<size_t>((k + 63) / 64) * sizeof(ActQ8Pair);
     case ActFormat::kQ8K:
-      return static_cast<size_t>(k / tensor::kQK_K) * sizeof(tensor::BlockQ8_K);
+      return static_cast<size_t>(k / tensor::kQK_K) * sizeof(ActQ8K);
   }
   return 0;
 }
@@ -59,8 +59,9 @@ void quantize_act_pair_scalar(const float* x, ActQ8Pair* dst, int64_t k) {
   }
 }
 
-void quantize_act_q8k_scalar(const float* x, tensor::BlockQ8_K* dst, int64_t k) {
+void quantize_act_q8k_scalar(const float* x, ActQ8K* dst, int64_t k) {
   for (int64_t b = 0; b < k / tensor::kQK_K; ++b) {
+    std::memset(dst[b].pad, 0, sizeof(dst[b].pad));
     int sum = 0;
     dst[b].d = quantize_block(x + tensor::kQK_K * b, tensor::kQK_K, dst[b].qs, &sum);
     for (int g = 0; g < tensor::kQK_K / 16; ++g) {
@@ -84,7 +85,7 @@ void dequantize_act_pair(const ActQ8Pair* src, float* y, int64_t k) {
   }
 }
 
-void dequantize_act_q8k(const tensor::BlockQ8_K* src, float* y, int64_t k) {
+void dequantize_act_q8k(const ActQ8K* src, float* y, int64_t k) {
   for (int64_t b = 0; b < k / tensor::kQK_K; ++b)
     for (int l = 0; l < tensor::kQK_K; ++l)
       y[tensor::kQK_K * b + l] = src[b].d * static_cast<float>(src[b].qs[l]);

@@ -17,7 +17,7 @@ using tensor::DType;
 // accumulates in double against float activations, 16 tokens at a time.
 template <DType kType>
 void mm_scalar(const void* w, size_t wrb, const void* x, size_t xrb, float* y, int64_t ys, int64_t n_rows,
-               int64_t n_tok, int64_t k) {
+               int64_t n_tok, int64_t k, uint8_t* /*scratch*/) {
   constexpr int64_t kChunk = 512;  // a multiple of every block size
   constexpr int kTokens = 16;
   float buf[kChunk];
@@ -51,14 +51,15 @@ constexpr std::array<DType, 13> kWeightTypes = {
 template <size_t... I>
 std::array<KernelTraits, sizeof...(I)> scalar_rows(std::index_sequence<I...>) {
   return {KernelTraits{kWeightTypes[I], Isa::kScalar, ActFormat::kF32, tensor::info(kWeightTypes[I]).block_size,
-                       nullptr, &mm_scalar<kWeightTypes[I]>, &mm_scalar<kWeightTypes[I]>}...};
+                       nullptr, &mm_scalar<kWeightTypes[I]>, &mm_scalar<kWeightTypes[I]>, nullptr}...};
 }
 
 #if defined(__x86_64__)
 std::vector<KernelTraits> avx2_rows() {
   namespace x = x86;
   auto row = [](DType t, ActFormat f, QuantizeActFn q, MatmulTileFn mm) {
-    return KernelTraits{t, Isa::kAvx2, f, tensor::info(t).block_size, q, mm, mm};
+    return KernelTraits{t, Isa::kAvx2, f, tensor::info(t).block_size, q, mm, mm,
+                        f == ActFormat::kF32 ? nullptr : &x::gemm_scratch_bytes};
   };
   const ActFormat kF = ActFormat::kF32, kP = ActFormat::kQ8Pair, kK = ActFormat::kQ8K;
   return {

@@ -20,8 +20,10 @@ enum class Isa { kScalar, kAvx2 };
 const char* isa_name(Isa isa);
 
 using QuantizeActFn = void (*)(const float* x, void* dst, int64_t k);
+// `scratch` (scratch_bytes(k) bytes, 64-byte aligned, one per thread; may be null) holds unpacked
+// weight tiles for prompt batches.
 using MatmulTileFn = void (*)(const void* w, size_t w_row_bytes, const void* x, size_t x_row_bytes, float* y,
-                              int64_t y_stride, int64_t n_rows, int64_t n_tok, int64_t k);
+                              int64_t y_stride, int64_t n_rows, int64_t n_tok, int64_t k, uint8_t* scratch);
 
 struct KernelTraits {
   tensor::DType w_type = tensor::DType::kF32;
@@ -31,6 +33,7 @@ struct KernelTraits {
   QuantizeActFn quantize_act = nullptr;  // null for ActFormat::kF32
   MatmulTileFn gemv = nullptr;         // best for n_tok == 1
   MatmulTileFn gemm = nullptr;         // best for n_tok > 1
+  size_t (*scratch_bytes)(int64_t k) = nullptr;  // per-thread scratch gemm wants (null: none)
 };
 
 // The best instruction set this CPU runs (detected once).

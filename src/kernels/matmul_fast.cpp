@@ -36,22 +36,22 @@ void matmul_fast(const MatmulArgs& a, base::ThreadPool& pool, Isa isa) {
   const size_t wrb = tensor::row_size(a.w_type, k);
   const auto* w = static_cast<const uint8_t*>(a.w);
 
-  const uint8_t* xq;
-  size_t xrb;
-  if (tr->act == ActFormat::kF32) {
-    xq = reinterpret_cast<const uint8_t*>(a.x);
-    xrb = static_cast<size_t>(xs) * sizeof(float);
-  } else {
-    xrb = act_row_bytes(tr->act, k);
-    uint8_t* buf = pool.scratch(xrb * static_cast<size_t>(n_tok));
+  // One arena from the pool: quantized activations, then one unpack scratch per thread.
+  const size_t xrb = tr->act == ActFormat::kF32 ? static_cast<size_t>(xs) * sizeof(float) : act_row_bytes(tr->act, k);
+  const size_t act_bytes = tr->act == ActFormat::kF32 ? 0 : (xrb * static_cast<size_t>(n_tok) + 63) / 64 * 64;
+  const bool unpack = n_tok > 1 && tr->scratch_bytes != nullptr;
+  const size_t per_thread = unpack ? (tr->scratch_bytes(k) + 63) / 64 * 64 : 0;
+  uint8_t* arena = pool.scratch(act_bytes + per_thread * static_cast<size_t>(pool.size()));
+  const uint8_t* xq = reinterpret_cast<const uint8_t*>(a.x);
+  if (tr->act != ActFormat::kF32) {
     if (n_tok == 1) {
-      tr->quantize_act(a.x, buf, k);
+      tr->quantize_act(a.x, arena, k);
     } else {
       pool.parallel_for(n_tok, [&](int64_t t0, int64_t t1, int) {
-        for (int64_t t = t0; t < t1; ++t) tr->quantize_act(a.x + t * xs, buf + t * xrb, k);
+        for (int64_t t = t0; t < t1; ++t) tr->quantize_act(a.x + t * xs, arena + t * xrb, k);
       });
     }
-    xq = buf;
+    xq = arena;
   }
 
   const int64_t tb = token_block(n_tok, xrb);
@@ -61,12 +61,13 @@ void matmul_fast(const MatmulArgs& a, base::ThreadPool& pool, Isa isa) {
     const int64_t r0 = std::min(n_out, chunk * ti), r1 = std::min(n_out, r0 + chunk);
     if (r0 >= r1) return;
     if (n_tok == 1) {
-      tr->gemv(w + r0 * wrb, wrb, xq, xrb, a.y + r0, ys, r1 - r0, 1, k);
+      tr->gemv(w + r0 * wrb, wrb, xq, xrb, a.y + r0, ys, r1 - r0, 1, k, nullptr);
       return;
     }
+    uint8_t* scratch = unpack ? arena + act_bytes + per_thread * static_cast<size_t>(ti) : nullptr;
     for (int64_t t0 = 0; t0 < n_tok; t0 += tb) {
       const int64_t n = std::min(tb, n_tok - t0);
-      tr->gemm(w + r0 * wrb, wrb, xq + t0 * xrb, xrb, a.y + t0 * ys + r0, ys, r1 - r0, n, k);
+      tr->gemm(w + r0 * wrb, wrb, xq + t0 * xrb, xrb, a.y + t0 * ys + r0, ys, r1 - r0, n, k, scratch);
     }
   });
 }

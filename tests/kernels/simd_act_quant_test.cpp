@@ -38,12 +38,12 @@ TEST(SimdActQuant, Q8KAvx2MatchesScalarBytes) {
     auto x = gaussian(k, static_cast<uint32_t>(k) + 7, 0.5f);
     x[5] = -9.0f;
     const size_t n = static_cast<size_t>(k / 256);
-    std::vector<tensor::BlockQ8_K> a(n), b(n);
-    std::memset(a.data(), 0x55, n * sizeof(tensor::BlockQ8_K));
-    std::memset(b.data(), 0xAA, n * sizeof(tensor::BlockQ8_K));
+    std::vector<ActQ8K> a(n), b(n);
+    std::memset(a.data(), 0x55, n * sizeof(ActQ8K));
+    std::memset(b.data(), 0xAA, n * sizeof(ActQ8K));
     quantize_act_q8k_scalar(x.data(), a.data(), k);
     x86::quantize_act_q8k_avx2(x.data(), b.data(), k);
-    EXPECT_EQ(std::memcmp(a.data(), b.data(), n * sizeof(tensor::BlockQ8_K)), 0) << "k=" << k;
+    EXPECT_EQ(std::memcmp(a.data(), b.data(), n * sizeof(ActQ8K)), 0) << "k=" << k;
   }
 }
 
@@ -76,7 +76,8 @@ TEST(SimdActQuant, PairRoundTripWithinHalfStep) {
 TEST(SimdActQuant, Q8KRoundTripAndSumsMatchReference) {
   const int64_t k = 512;
   auto x = gaussian(k, 12, 1.0f);
-  std::vector<tensor::BlockQ8_K> q(2), r(2);
+  std::vector<ActQ8K> q(2);
+  std::vector<tensor::BlockQ8_K> r(2);
   quantize_act_q8k_scalar(x.data(), q.data(), k);
   ref::quantize_row_activation(tensor::DType::kQ8_K, x.data(), r.data(), k);
   std::vector<float> y(k);

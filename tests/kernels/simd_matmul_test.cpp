@@ -45,7 +45,7 @@ std::vector<float> seen_activations(const KernelTraits& tr, const std::vector<fl
       quantize_act_pair_scalar(x.data() + t * k, buf.data(), k);
       dequantize_act_pair(buf.data(), out.data() + t * k, k);
     } else {
-      auto* q = reinterpret_cast<tensor::BlockQ8_K*>(buf.data());
+      auto* q = reinterpret_cast<ActQ8K*>(buf.data());
       quantize_act_q8k_scalar(x.data() + t * k, q, k);
       dequantize_act_q8k(q, out.data() + t * k, k);
     }

@@ -62,7 +62,7 @@ void sort_events(int ne, float s_lo, float s_hi, float* t, uint8_t* index) {
   std::fill(start, start + nb + 1, uint16_t{0});
   for (int e = 0; e < ne; ++e) {
     const float b = (t[e] - s_lo) * scale;
-    bucket[e] = static_cast<uint16_t>(b <= 0.0f ? 0 : std::min(nb - 1, static_cast<int>(b)));
+    bucket[e] = static_cast<uint16_t>(!(b > 0.0f) ? 0 : (b >= static_cast<float>(nb - 1) ? nb - 1 : static_cast<int>(b)));
     ++start[bucket[e] + 1];
   }
   for (int b = 0; b < nb; ++b) start[b + 1] = static_cast<uint16_t>(start[b + 1] + start[b]);

@@ -74,13 +74,14 @@ void quantize_act_pair_avx2(const float* x, void* dst, int64_t k) {
 }
 
 void quantize_act_q8k_avx2(const float* x, void* dst, int64_t k) {
-  auto* out = static_cast<tensor::BlockQ8_K*>(dst);
+  auto* out = static_cast<ActQ8K*>(dst);
   for (int64_t b = 0; b < k / tensor::kQK_K; ++b) {
     const float* xb = x + tensor::kQK_K * b;
     const float d = absmax(xb, tensor::kQK_K) / 127.0f;
     const float id = d != 0.0f ? 1.0f / d : 0.0f;
     const __m256 idv = _mm256_set1_ps(id);
     out[b].d = d;
+    std::memset(out[b].pad, 0, sizeof(out[b].pad));
     for (int j = 0; j < tensor::kQK_K / 32; ++j) {
       int8_t* q = out[b].qs + 32 * j;
       quantize32(xb + 32 * j, idv, q);

@@ -72,7 +72,7 @@ template <int R, int C> using BF16T = FloatTile<BF16L, R, C>;
 
 #define OSP_MM_FLOAT(name, T)                                                                           \
   void name(const void* w, size_t wrb, const void* x, size_t xrb, float* y, int64_t ys, int64_t n_rows, \
-            int64_t n_tok, int64_t k) {                                                                 \
+            int64_t n_tok, int64_t k, uint8_t*) {                                                       \
     if (n_tok == 1)                                                                                     \
       mm_tiles<T, 4, 1>(w, wrb, x, xrb, y, ys, n_rows, n_tok, k);                                       \
     else                                                                                                \

@@ -7,9 +7,21 @@
 
 namespace osprey::kernels::x86 {
 
+// Prompt batches of at least kUnpackMinTokens tokens unpack up to kUnpackRows weight rows at a time
+// into `scratch` (gemm_scratch_bytes(k) per thread) and stream the tokens past them; smaller
+// batches read the weight blocks directly. A null scratch always reads directly.
+inline constexpr int kUnpackRows = 4;
+inline constexpr int64_t kUnpackMinTokens = 8;
+size_t pair_unpack_bytes(int64_t k);  // q32_avx2.cpp
+size_t k_unpack_bytes(int64_t k);     // qk_avx2.cpp
+inline size_t gemm_scratch_bytes(int64_t k) {
+  const size_t a = pair_unpack_bytes(k), b = k_unpack_bytes(k);
+  return (a > b ? a : b) + 64;
+}
+
 #define OSP_X86_MM(name)                                                                              \
   void name(const void* w, size_t w_row_bytes, const void* x, size_t x_row_bytes, float* y, int64_t y_stride, \
-            int64_t n_rows, int64_t n_tok, int64_t k)
+            int64_t n_rows, int64_t n_tok, int64_t k, uint8_t* scratch)
 
 // float_avx2.cpp: activations are f32 rows.
 OSP_X86_MM(mm_f32_avx2);
@@ -21,7 +33,7 @@ OSP_X86_MM(mm_q4_1_avx2);
 OSP_X86_MM(mm_q5_0_avx2);
 OSP_X86_MM(mm_q5_1_avx2);
 OSP_X86_MM(mm_q8_0_avx2);
-// qk_avx2.cpp: activations are BlockQ8_K rows.
+// qk_avx2.cpp: activations are ActQ8K rows.
 OSP_X86_MM(mm_q2_k_avx2);
 OSP_X86_MM(mm_q3_k_avx2);
 OSP_X86_MM(mm_q4_k_avx2);

@@ -190,28 +190,77 @@ struct PairTile {
   }
 };
 
+// The same tile over pre-unpacked weights: u[p * R + r] is row r's W for pair p.
+template <class P, int R, int C>
+struct PairTileU {
+  static void run(const uint8_t* ub, const uint8_t* x, size_t xrb, float* y, int64_t ys, int64_t k) {
+    const auto* u = reinterpret_cast<const typename P::W*>(ub);
+    const int64_t np = (k / 32 + 1) / 2;
+    __m256 acc[R][C];
+#pragma GCC unroll 8
+    for (int r = 0; r < R; ++r)
+#pragma GCC unroll 8
+      for (int c = 0; c < C; ++c) acc[r][c] = _mm256_setzero_ps();
+    for (int64_t p = 0; p < np; ++p) {
+#pragma GCC unroll 8
+      for (int r = 0; r < R; ++r) {
+        const typename P::W wd = u[p * R + r];
+#pragma GCC unroll 8
+        for (int c = 0; c < C; ++c) P::mac(acc[r][c], wd, reinterpret_cast<const ActQ8Pair*>(x + c * xrb)[p]);
+      }
+    }
+#pragma GCC unroll 8
+    for (int r = 0; r < R; ++r)
+#pragma GCC unroll 8
+      for (int c = 0; c < C; ++c) y[c * ys + r] = hsum(acc[r][c]);
+  }
+};
+
+template <class P>
+struct PairUnpack {
+  static void unpack(const uint8_t* w, size_t wrb, int rows, int64_t k, uint8_t* dst) {
+    auto* u = reinterpret_cast<typename P::W*>(dst);
+    const int64_t nb = k / 32;
+    int64_t p = 0;
+    for (; p < nb / 2; ++p)
+      for (int r = 0; r < rows; ++r) u[p * rows + r] = P::template load<true>(w + r * wrb, 2 * p);
+    if (nb % 2)
+      for (int r = 0; r < rows; ++r) u[p * rows + r] = P::template load<false>(w + r * wrb, 2 * p);
+  }
+};
+
 template <int R, int C> using Q4_0T = PairTile<Q4_0P, R, C>;
 template <int R, int C> using Q4_1T = PairTile<Q4_1P, R, C>;
 template <int R, int C> using Q5_0T = PairTile<Q5_0P, R, C>;
 template <int R, int C> using Q5_1T = PairTile<Q5_1P, R, C>;
 template <int R, int C> using Q8_0T = PairTile<Q8_0P, R, C>;
+template <int R, int C> using Q4_0U = PairTileU<Q4_0P, R, C>;
+template <int R, int C> using Q4_1U = PairTileU<Q4_1P, R, C>;
+template <int R, int C> using Q5_0U = PairTileU<Q5_0P, R, C>;
+template <int R, int C> using Q5_1U = PairTileU<Q5_1P, R, C>;
+template <int R, int C> using Q8_0U = PairTileU<Q8_0P, R, C>;
 
 }  // namespace
 
-#define OSP_MM_PAIR(name, T, RV, RM, CM)                                                                 \
+size_t pair_unpack_bytes(int64_t k) { return kUnpackRows * static_cast<size_t>((k / 32 + 1) / 2) * sizeof(Q8_0P::W); }
+
+#define OSP_MM_PAIR(name, P, T, U, RV, RD, CD, RU, CU)                                                   \
   void name(const void* w, size_t wrb, const void* x, size_t xrb, float* y, int64_t ys, int64_t n_rows, \
-            int64_t n_tok, int64_t k) {                                                                 \
+            int64_t n_tok, int64_t k, uint8_t* scratch) {                                               \
+    static_assert(RU <= kUnpackRows);                                                                   \
     if (n_tok == 1)                                                                                     \
       mm_tiles<T, RV, 1>(w, wrb, x, xrb, y, ys, n_rows, n_tok, k);                                      \
+    else if (n_tok < kUnpackMinTokens || scratch == nullptr)                                            \
+      mm_tiles<T, RD, CD>(w, wrb, x, xrb, y, ys, n_rows, n_tok, k);                                     \
     else                                                                                                \
-      mm_tiles<T, RM, CM>(w, wrb, x, xrb, y, ys, n_rows, n_tok, k);                                     \
+      mm_unpacked<PairUnpack<P>, U, RU, CU>(w, wrb, x, xrb, y, ys, n_rows, n_tok, k, scratch);          \
   }
 
-OSP_MM_PAIR(mm_q4_0_avx2, Q4_0T, 2, 2, 4)
-OSP_MM_PAIR(mm_q4_1_avx2, Q4_1T, 2, 2, 4)
-OSP_MM_PAIR(mm_q5_0_avx2, Q5_0T, 2, 2, 4)
-OSP_MM_PAIR(mm_q5_1_avx2, Q5_1T, 2, 2, 4)
-OSP_MM_PAIR(mm_q8_0_avx2, Q8_0T, 2, 1, 4)
+OSP_MM_PAIR(mm_q4_0_avx2, Q4_0P, Q4_0T, Q4_0U, 2, 2, 4, 2, 4)
+OSP_MM_PAIR(mm_q4_1_avx2, Q4_1P, Q4_1T, Q4_1U, 2, 2, 4, 2, 4)
+OSP_MM_PAIR(mm_q5_0_avx2, Q5_0P, Q5_0T, Q5_0U, 2, 2, 4, 2, 4)
+OSP_MM_PAIR(mm_q5_1_avx2, Q5_1P, Q5_1T, Q5_1U, 2, 2, 4, 2, 4)
+OSP_MM_PAIR(mm_q8_0_avx2, Q8_0P, Q8_0T, Q8_0U, 2, 1, 4, 2, 4)
 
 #undef OSP_MM_PAIR
 

@@ -1,9 +1,10 @@
-// AVX2 matmul kernels for the K-quants (Q2_K..Q6_K) against BlockQ8_K activations.
+// AVX2 matmul kernels for the K-quants (Q2_K..Q6_K) against ActQ8K activations.
 // Every type is written as value = d * sc[g] * q - dmin * mn[g] with q unsigned (0..63), and sc,
 // mn small integers per group g of 16 values. A super-block of 256 is four steps of 64 values:
 // maddubs(q, x) gives int16 pairs, madd with the group scales gives int32, summed over the
 // super-block; the mins term is madd(bsums, mn). One float multiply-add per super-block then
 // applies d * d_x (and dmin * d_x).
+#include "src/kernels/act_quant.h"
 #include "src/kernels/x86/avx2_common.h"
 #include "src/kernels/x86/kernels_avx2.h"
 #include "src/kernels/x86/tile_grid.h"
@@ -18,7 +19,6 @@ using tensor::BlockQ3_K;
 using tensor::BlockQ4_K;
 using tensor::BlockQ5_K;
 using tensor::BlockQ6_K;
-using tensor::BlockQ8_K;
 
 // Per-row super-block state: int8 scale per group of 16 (sc8), int16 mins per group (mn16).
 struct SbState {
@@ -212,8 +212,9 @@ struct KTile {
         }
 #pragma GCC unroll 8
         for (int c = 0; c < C; ++c) {
-          const BlockQ8_K& xb = reinterpret_cast<const BlockQ8_K*>(x + c * xrb)[sb];
-          const __m256i x0 = loadu256(xb.qs + 64 * J), x1 = loadu256(xb.qs + 64 * J + 32);
+          const ActQ8K& xb = reinterpret_cast<const ActQ8K*>(x + c * xrb)[sb];
+          const __m256i x0 = _mm256_load_si256(reinterpret_cast<const __m256i*>(xb.qs + 64 * J)),
+                        x1 = _mm256_load_si256(reinterpret_cast<const __m256i*>(xb.qs + 64 * J + 32));
 #pragma GCC unroll 8
           for (int r = 0; r < R; ++r) {
             const __m256i p0 = _mm256_madd_epi16(_mm256_maddubs_epi16(q[r].lo, x0), sc_lo[r]);
@@ -228,8 +229,8 @@ struct KTile {
       step.template operator()<3>();
 #pragma GCC unroll 8
       for (int c = 0; c < C; ++c) {
-        const BlockQ8_K& xb = reinterpret_cast<const BlockQ8_K*>(x + c * xrb)[sb];
-        const __m256i bsums = loadu256(xb.bsums);
+        const ActQ8K& xb = reinterpret_cast<const ActQ8K*>(x + c * xrb)[sb];
+        const __m256i bsums = _mm256_load_si256(reinterpret_cast<const __m256i*>(xb.bsums));
 #pragma GCC unroll 8
         for (int r = 0; r < R; ++r) {
           const __m256 mins = _mm256_cvtepi32_ps(_mm256_madd_epi16(bsums, st[r].mn16));
@@ -245,6 +246,91 @@ struct KTile {
   }
 };
 
+// One row's super-block, unpacked: quants as bytes, the int16 scales of each 32-value register,
+// the mins per group of 16, and the two float scales.
+struct alignas(32) UnpackedK {
+  __m256i q[8];
+  __m256i sc[8];
+  __m256i mn16;
+  float d, dmin;
+};
+
+template <class P>
+struct KUnpack {
+  static void unpack(const uint8_t* w, size_t wrb, int rows, int64_t k, uint8_t* dst) {
+    auto* u = reinterpret_cast<UnpackedK*>(dst);
+    for (int64_t sb = 0; sb < k / tensor::kQK_K; ++sb)
+      for (int r = 0; r < rows; ++r) {
+        const typename P::Block& b = reinterpret_cast<const typename P::Block*>(w + r * wrb)[sb];
+        UnpackedK& o = u[sb * rows + r];
+        const SbState st = P::prepare(b);
+        auto step = [&]<int J>() {
+          const Quants q = P::template load<J>(b);
+          o.q[2 * J] = q.lo;
+          o.q[2 * J + 1] = q.hi;
+          o.sc[2 * J] = group_scales<2 * J>(st.sc8);
+          o.sc[2 * J + 1] = group_scales<2 * J + 1>(st.sc8);
+        };
+        step.template operator()<0>();
+        step.template operator()<1>();
+        step.template operator()<2>();
+        step.template operator()<3>();
+        o.mn16 = st.mn16;
+        o.d = st.d;
+        o.dmin = st.dmin;
+      }
+  }
+};
+
+// R x C tile over unpacked super-blocks: int32 sums live in registers for one super-block, the
+// float accumulators are updated once per super-block.
+template <int R, int C>
+struct KTileU {
+  static void run(const uint8_t* ub, const uint8_t* x, size_t xrb, float* y, int64_t ys, int64_t k) {
+    const auto* u = reinterpret_cast<const UnpackedK*>(ub);
+    const int64_t nsb = k / tensor::kQK_K;
+    alignas(32) float acc[R][C][8] = {};
+    for (int64_t sb = 0; sb < nsb; ++sb) {
+      __m256i isum[R][C];
+#pragma GCC unroll 8
+      for (int r = 0; r < R; ++r)
+#pragma GCC unroll 8
+        for (int c = 0; c < C; ++c) isum[r][c] = _mm256_setzero_si256();
+      // Not unrolled: one register's products per iteration keeps the int32 sums in registers.
+#pragma GCC unroll 1
+      for (int v = 0; v < 8; ++v) {
+#pragma GCC unroll 8
+        for (int r = 0; r < R; ++r) {
+          const UnpackedK& o = u[sb * R + r];
+          const __m256i q = _mm256_load_si256(&o.q[v]);
+#pragma GCC unroll 8
+          for (int c = 0; c < C; ++c) {
+            const ActQ8K& xb = reinterpret_cast<const ActQ8K*>(x + c * xrb)[sb];
+            const __m256i p = _mm256_maddubs_epi16(q, _mm256_load_si256(reinterpret_cast<const __m256i*>(xb.qs + 32 * v)));
+            isum[r][c] = _mm256_add_epi32(isum[r][c], _mm256_madd_epi16(p, _mm256_load_si256(&o.sc[v])));
+          }
+        }
+      }
+#pragma GCC unroll 8
+      for (int r = 0; r < R; ++r)
+#pragma GCC unroll 8
+        for (int c = 0; c < C; ++c) {
+          const UnpackedK& o = u[sb * R + r];
+          const ActQ8K& xb = reinterpret_cast<const ActQ8K*>(x + c * xrb)[sb];
+          const __m256 mins = _mm256_cvtepi32_ps(_mm256_madd_epi16(_mm256_load_si256(reinterpret_cast<const __m256i*>(xb.bsums)), o.mn16));
+          __m256 a = _mm256_load_ps(acc[r][c]);
+          a = _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum[r][c]), _mm256_set1_ps(o.d * xb.d), a);
+          a = _mm256_fnmadd_ps(mins, _mm256_set1_ps(o.dmin * xb.d), a);
+          _mm256_store_ps(acc[r][c], a);
+        }
+    }
+#pragma GCC unroll 8
+    for (int r = 0; r < R; ++r)
+#pragma GCC unroll 8
+      for (int c = 0; c < C; ++c) y[c * ys + r] = hsum(_mm256_load_ps(acc[r][c]));
+  }
+};
+
 template <int R, int C> using Q2_KT = KTile<Q2_KP, R, C>;
 template <int R, int C> using Q3_KT = KTile<Q3_KP, R, C>;
 template <int R, int C> using Q4_KT = KTile<Q4_KP, R, C>;
@@ -253,20 +339,25 @@ template <int R, int C> using Q6_KT = KTile<Q6_KP, R, C>;
 
 }  // namespace
 
-#define OSP_MM_K(name, T, RV, RM, CM)                                                                    \
+size_t k_unpack_bytes(int64_t k) { return kUnpackRows * static_cast<size_t>(k / tensor::kQK_K) * sizeof(UnpackedK); }
+
+#define OSP_MM_K(name, P, T, RV, RD, CD, RU, CU)                                                         \
   void name(const void* w, size_t wrb, const void* x, size_t xrb, float* y, int64_t ys, int64_t n_rows, \
-            int64_t n_tok, int64_t k) {                                                                 \
+            int64_t n_tok, int64_t k, uint8_t* scratch) {                                               \
+    static_assert(RU <= kUnpackRows);                                                                   \
     if (n_tok == 1)                                                                                     \
       mm_tiles<T, RV, 1>(w, wrb, x, xrb, y, ys, n_rows, n_tok, k);                                      \
+    else if (n_tok < kUnpackMinTokens || scratch == nullptr)                                            \
+      mm_tiles<T, RD, CD>(w, wrb, x, xrb, y, ys, n_rows, n_tok, k);                                     \
     else                                                                                                \
-      mm_tiles<T, RM, CM>(w, wrb, x, xrb, y, ys, n_rows, n_tok, k);                                     \
+      mm_unpacked<KUnpack<P>, KTileU, RU, CU>(w, wrb, x, xrb, y, ys, n_rows, n_tok, k, scratch);        \
   }
 
-OSP_MM_K(mm_q2_k_avx2, Q2_KT, 2, 2, 4)
-OSP_MM_K(mm_q3_k_avx2, Q3_KT, 2, 2, 4)
-OSP_MM_K(mm_q4_k_avx2, Q4_KT, 2, 2, 4)
-OSP_MM_K(mm_q5_k_avx2, Q5_KT, 2, 2, 4)
-OSP_MM_K(mm_q6_k_avx2, Q6_KT, 2, 2, 4)
+OSP_MM_K(mm_q2_k_avx2, Q2_KP, Q2_KT, 2, 2, 4, 2, 4)
+OSP_MM_K(mm_q3_k_avx2, Q3_KP, Q3_KT, 2, 2, 4, 2, 4)
+OSP_MM_K(mm_q4_k_avx2, Q4_KP, Q4_KT, 2, 2, 4, 2, 4)
+OSP_MM_K(mm_q5_k_avx2, Q5_KP, Q5_KT, 2, 2, 4, 2, 4)
+OSP_MM_K(mm_q6_k_avx2, Q6_KP, Q6_KT, 2, 2, 4, 2, 4)
 
 #undef OSP_MM_K
 
