@@ -17,7 +17,8 @@ fi
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 mkdir -p "$work/corpus" "$work/artifacts"
-[ -d "fuzz/corpus/$name" ] && cp -r "fuzz/corpus/$name/." "$work/corpus/" 2>/dev/null
+seeds="fuzz/corpus/${name%_fuzz}"
+[ -d "$seeds" ] && cp -r "$seeds/." "$work/corpus/" 2>/dev/null
 export OSPREY_SOURCE_DIR="$PWD"
 "$bin" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
   -artifact_prefix="$work/artifacts/" "$work/corpus" 2>"$work/log"
