@@ -109,6 +109,7 @@ struct Stmt {
   Target target;
   std::shared_ptr<MacroDef> macro;
   std::vector<std::pair<Target, ExprPtr>> assigns;
+  bool recursive = false;  // kFor: `loop(items)` renders the body again one level deeper
 };
 
 struct Program {

@@ -35,7 +35,8 @@ OSP_SIMPLE_TEST(t_float, "float", v.is_float())
 OSP_SIMPLE_TEST(t_number, "number", v.is_numeric())
 OSP_SIMPLE_TEST(t_string, "string", v.is_string())
 OSP_SIMPLE_TEST(t_mapping, "mapping", v.is_dict())
-OSP_SIMPLE_TEST(t_callable, "callable", v.is_callable() || v.is_undefined())
+OSP_SIMPLE_TEST(t_callable, "callable",
+                v.is_callable() || v.is_undefined() || (v.is_object() && v.object().is_callable()))
 OSP_SIMPLE_TEST(t_escaped, "escaped", false)
 OSP_SIMPLE_TEST(t_sequence, "sequence",
                 v.is_string() || v.is_dict() || v.is_undefined() ||

@@ -18,7 +18,8 @@ struct DepthScope {
 // The `loop` variable of a for loop.
 class LoopObject : public Object {
  public:
-  explicit LoopObject(List items) : items_(std::move(items)) {}
+  LoopObject(List items, int depth, const Stmt* stmt, ScopePtr scope)
+      : items_(std::move(items)), depth_(depth), stmt_(stmt), scope_(std::move(scope)) {}
   const char* type_name() const override { return "LoopContext"; }
   size_t size() const { return items_.size(); }
   const Value& item(size_t i) const { return items_[i]; }
@@ -34,8 +35,8 @@ class LoopObject : public Object {
     if (name == "first") return Value::boolean(i == 0);
     if (name == "last") return Value::boolean(i == n - 1);
     if (name == "length") return Value::integer(n);
-    if (name == "depth") return Value::integer(1);
-    if (name == "depth0") return Value::integer(0);
+    if (name == "depth") return Value::integer(depth_ + 1);
+    if (name == "depth0") return Value::integer(depth_);
     if (name == "previtem")
       return i > 0 ? items_[index_ - 1] : Value::undefined("there is no previous item");
     if (name == "nextitem")
@@ -62,17 +63,32 @@ class LoopObject : public Object {
     return Value::boolean(changed);
   }
 
+  bool is_callable() const override { return true; }
+  Result<Value> call(Evaluator& ev, CallArgs& args) override {
+    if (!stmt_ || !stmt_->recursive)
+      return base::invalid_argument("The loop must have the 'recursive' marker to be called recursively.");
+    if (args.positional.size() != 1 || !args.keyword.empty())
+      return base::invalid_argument("loop() takes exactly one iterable argument");
+    OSP_ASSIGN_OR_RETURN(List items, iterate_value(args.positional[0]));
+    OSP_ASSIGN_OR_RETURN(std::string text, ev.capture_loop(*stmt_, scope_, std::move(items), depth_ + 1));
+    return ev.make_string(std::move(text));
+  }
+
   void repr(std::string& out, int) const override {
     out += "<LoopContext " + std::to_string(index_ + 1) + "/" + std::to_string(items_.size()) + ">";
   }
   void clear() override {
     items_.clear();
     last_changed_ = Value();
+    scope_.reset();
   }
 
  private:
   List items_;
   size_t index_ = 0;
+  int depth_ = 0;
+  const Stmt* stmt_ = nullptr;
+  ScopePtr scope_;
   Value last_changed_;
   bool has_last_ = false;
 };
@@ -175,6 +191,7 @@ Status Evaluator::raise(std::string message) {
 
 Result<Value> Evaluator::call_value(const Value& fn, CallArgs& args) {
   if (fn.is_callable()) return fn.callable().fn(*this, args);
+  if (fn.is_object() && fn.object().is_callable()) return fn.object().call(*this, args);
   if (fn.is_undefined()) return undefined_error(fn);
   return base::invalid_argument(quote(type_name(fn)) + " object is not callable");
 }
@@ -422,6 +439,24 @@ Status Evaluator::exec(const Stmt& s, const ScopePtr& scope) {
 Status Evaluator::exec_for(const Stmt& s, const ScopePtr& scope) {
   OSP_ASSIGN_OR_RETURN(Value iterable, eval(*s.expr, scope));
   OSP_ASSIGN_OR_RETURN(List items, iterate(iterable));
+  return run_loop(s, scope, std::move(items), 0);
+}
+
+Result<std::string> Evaluator::capture_loop(const Stmt& s, const ScopePtr& scope, List items, int depth) {
+  DepthScope guard(depth_);
+  if (depth_ > limits_.max_depth)
+    return base::resource_exhausted("template evaluation nested deeper than " +
+                                    std::to_string(limits_.max_depth) + " levels");
+  std::string buf;
+  std::string* saved = out_;
+  out_ = &buf;
+  Status st = run_loop(s, scope, std::move(items), depth);
+  out_ = saved;
+  if (!st.ok()) return st;
+  return buf;
+}
+
+Status Evaluator::run_loop(const Stmt& s, const ScopePtr& scope, List items, int depth) {
   if (s.cond) {
     List kept;
     for (auto& item : items) {
@@ -436,7 +471,8 @@ Status Evaluator::exec_for(const Stmt& s, const ScopePtr& scope) {
     if (s.else_body.empty()) return ok_status();
     return exec_body(s.else_body, std::make_shared<Scope>(scope));
   }
-  auto loop = std::make_shared<LoopObject>(std::move(items));
+  auto loop = std::make_shared<LoopObject>(std::move(items), depth, &s, scope);
+  if (s.recursive) track(loop);
   const Value loop_value = Value::object(loop);
   for (size_t i = 0; i < loop->size(); ++i) {
     loop->set_index(i);

@@ -59,6 +59,9 @@ class Evaluator {
   const RenderLimits& limits() const { return limits_; }
   const std::optional<std::time_t>& now() const { return now_; }
   Result<Value> invoke_macro(const MacroDef& m, const ScopePtr& closure, CallArgs& args);
+  // Renders a for loop's body over items at the given depth (recursive loops call it again).
+  Status run_loop(const Stmt& s, const ScopePtr& scope, List items, int depth);
+  Result<std::string> capture_loop(const Stmt& s, const ScopePtr& scope, List items, int depth);
 
  private:
   enum class Flow { kNormal, kBreak, kContinue };

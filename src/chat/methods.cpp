@@ -94,7 +94,7 @@ Result<Value> split_method(Evaluator& ev, const Value& self, CallArgs& a, bool r
 Result<Value> pad_method(Evaluator& ev, const Value& self, CallArgs& a, std::string_view name) {
   OSP_ASSIGN_OR_RETURN(Args p, bind_args(name, a, {"width", "fillchar"}));
   OSP_ASSIGN_OR_RETURN(int64_t w, arg_int(name, p[0], 0));
-  std::string fill = " ";
+  std::string fill = name == "zfill" ? "0" : " ";
   if (p[1]) {
     OSP_ASSIGN_OR_RETURN(fill, str_arg(name, p[1]));
     if (code_point_count(fill) != 1)

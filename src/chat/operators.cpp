@@ -237,8 +237,11 @@ Result<std::string> percent_format(const std::string& fmt, const List& args, con
       i = close + 1;
     }
     std::string spec = "%";
-    while (i < fmt.size() && std::string_view("-+ #0").find(fmt[i]) != std::string_view::npos)
+    bool left = false;
+    while (i < fmt.size() && std::string_view("-+ #0").find(fmt[i]) != std::string_view::npos) {
+      left = left || fmt[i] == '-';
       spec.push_back(fmt[i++]);
+    }
     auto read_num = [&]() -> Result<int> {
       if (i < fmt.size() && fmt[i] == '*') {
         ++i;
@@ -255,10 +258,15 @@ Result<std::string> percent_format(const std::string& fmt, const List& args, con
       return n;
     };
     OSP_ASSIGN_OR_RETURN(int width, read_num());
+    if (width < 0) {
+      left = true;
+      width = -width;
+    }
     if (width) spec += std::to_string(width);
+    int prec = -1;
     if (i < fmt.size() && fmt[i] == '.') {
       ++i;
-      OSP_ASSIGN_OR_RETURN(int prec, read_num());
+      OSP_ASSIGN_OR_RETURN(prec, read_num());
       spec += "." + std::to_string(prec);
     }
     if (i >= fmt.size()) return base::invalid_argument("incomplete format");
@@ -285,7 +293,11 @@ Result<std::string> percent_format(const std::string& fmt, const List& args, con
         } else {
           append_repr(s, v);
         }
-        fmt_to(spec + ".*s", static_cast<int>(s.size()), s.c_str());
+        const auto offs = code_point_offsets(s);
+        if (prec >= 0 && static_cast<size_t>(prec) + 1 < offs.size()) s.resize(offs[prec]);
+        const int64_t len = static_cast<int64_t>(code_point_count(s));
+        const std::string fill(width > len ? static_cast<size_t>(width - len) : 0, ' ');
+        out += left ? s + fill : fill + s;
         break;
       }
       case 'd':

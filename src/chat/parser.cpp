@@ -128,7 +128,10 @@ Result<StmtPtr> Parser::parse_for() {
     next();
     OSP_ASSIGN_OR_RETURN(s->cond, parse_expression(true));
   }
-  if (is_name("recursive")) return error(cur(), "recursive loops are not supported");
+  if (is_name("recursive")) {
+    s->recursive = true;
+    next();
+  }
   OSP_RETURN_IF_ERROR(expect_block_end());
   ++loop_depth_;
   auto body = parse_body({"endfor", "else"});

@@ -331,9 +331,7 @@ std::vector<std::string> py_rsplit(std::string_view s, const std::optional<std::
       while (e > 0 && space_at(e - 1)) --e;
       if (e == 0) break;
       if (static_cast<int64_t>(out.size()) == maxsplit) {
-        size_t b = 0;
-        while (b < e && space_at(b)) ++b;
-        out.emplace_back(s.substr(offs[b], offs[e] - offs[b]));
+        out.emplace_back(s.substr(0, offs[e]));  // the remainder keeps its leading whitespace
         break;
       }
       size_t b = e;

@@ -83,6 +83,10 @@ Result<Value> Object::call_method(Evaluator&, std::string_view name, CallArgs&) 
                                 std::string(name) + "'");
 }
 
+Result<Value> Object::call(Evaluator&, CallArgs&) {
+  return base::invalid_argument(std::string("'") + type_name() + "' object is not callable");
+}
+
 void Object::repr(std::string& out, int) const {
   out += "<";
   out += type_name();

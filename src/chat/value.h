@@ -65,6 +65,9 @@ class Object {
   // Methods such as loop.cycle(...).
   virtual bool has_method(std::string_view name) const { return false; }
   virtual Result<Value> call_method(Evaluator& ev, std::string_view name, CallArgs& args);
+  // Objects callable as obj(...) (the loop of a recursive for).
+  virtual bool is_callable() const { return false; }
+  virtual Result<Value> call(Evaluator& ev, CallArgs& args);
   virtual void repr(std::string& out, int depth) const;
   // Drops held values (breaks reference cycles once a render ends).
   virtual void clear() {}
