@@ -54,6 +54,25 @@ void Router::add(std::string method, std::string path, Handler handler, bool ope
   routes_.push_back(Route{std::move(method), std::move(path), std::move(handler), open});
 }
 
+void Router::add_prefix(std::string method, std::string prefix, Handler handler, bool open) {
+  routes_.push_back(Route{std::move(method), std::move(prefix), std::move(handler), open, true});
+}
+
+const Router::Route* Router::find(const HttpRequest& req, std::string* allowed) const {
+  for (int pass = 0; pass < 2; ++pass) {  // exact paths first, then prefixes
+    for (const auto& route : routes_) {
+      if (route.prefix != (pass == 1)) continue;
+      bool match = route.prefix ? req.path.size() > route.path.size() && req.path.rfind(route.path, 0) == 0
+                                : route.path == req.path;
+      if (!match) continue;
+      if (route.method == req.method) return &route;
+      *allowed += allowed->empty() ? route.method : ", " + route.method;
+    }
+    if (!allowed->empty()) return nullptr;
+  }
+  return nullptr;
+}
+
 void Router::handle(const HttpRequest& req, const ResponderPtr& r) const {
   if (req.method == "OPTIONS") {  // CORS preflight
     r->respond(204, "", "",
@@ -62,15 +81,12 @@ void Router::handle(const HttpRequest& req, const ResponderPtr& r) const {
                 {"Access-Control-Max-Age", "86400"}});
     return;
   }
-  const Route* found = nullptr;
   std::string allowed;
-  for (const auto& route : routes_) {
-    if (route.path != req.path) continue;
-    if (route.method == req.method) {
-      found = &route;
-      break;
-    }
-    allowed += allowed.empty() ? route.method : ", " + route.method;
+  const Route* found = find(req, &allowed);
+  Route fallback;
+  if (!found && allowed.empty() && fallback_ && (req.method == "GET" || req.method == "HEAD")) {
+    fallback = Route{req.method, req.path, fallback_, false};
+    found = &fallback;
   }
   if (!found) {
     if (!allowed.empty()) {

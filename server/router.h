@@ -21,6 +21,10 @@ class Router {
 
   // `open` routes need no API key (GET /health).
   void add(std::string method, std::string path, Handler handler, bool open = false);
+  // Routes every path under `prefix` ("/v1/models/") not matched exactly.
+  void add_prefix(std::string method, std::string prefix, Handler handler, bool open = false);
+  // GET requests no route matches go here (static files) instead of 404; auth still applies.
+  void set_fallback(Handler handler) { fallback_ = std::move(handler); }
   void set_api_keys(std::vector<std::string> keys) { keys_ = std::move(keys); }
   void handle(const HttpRequest& req, const ResponderPtr& r) const;
 
@@ -29,8 +33,11 @@ class Router {
     std::string method, path;
     Handler handler;
     bool open;
+    bool prefix = false;
   };
+  const Route* find(const HttpRequest& req, std::string* allowed) const;
   std::vector<Route> routes_;
+  Handler fallback_;
   std::vector<std::string> keys_;
 };
 
