@@ -55,22 +55,24 @@ std::array<KernelTraits, sizeof...(I)> scalar_rows(std::index_sequence<I...>) {
 }
 
 #if defined(__x86_64__)
-std::vector<KernelTraits> avx2_rows() {
+std::vector<KernelTraits> avx2_rows(bool vnni) {
   namespace x = x86;
-  auto row = [](DType t, ActFormat f, QuantizeActFn q, MatmulTileFn mm) {
-    return KernelTraits{t, Isa::kAvx2, f, tensor::info(t).block_size, q, mm, mm,
+  const Isa isa = vnni ? Isa::kAvxVnni : Isa::kAvx2;
+  auto row = [isa](DType t, ActFormat f, QuantizeActFn q, MatmulTileFn mm) {
+    return KernelTraits{t, isa, f, tensor::info(t).block_size, q, mm, mm,
                         f == ActFormat::kF32 ? nullptr : &x::gemm_scratch_bytes};
   };
   const ActFormat kF = ActFormat::kF32, kP = ActFormat::kQ8Pair, kK = ActFormat::kQ8K;
+  const QuantizeActFn qp = &x::quantize_act_pair_avx2;
   return {
       row(DType::kF32, kF, nullptr, &x::mm_f32_avx2),
       row(DType::kF16, kF, nullptr, &x::mm_f16_avx2),
       row(DType::kBF16, kF, nullptr, &x::mm_bf16_avx2),
-      row(DType::kQ4_0, kP, &x::quantize_act_pair_avx2, &x::mm_q4_0_avx2),
-      row(DType::kQ4_1, kP, &x::quantize_act_pair_avx2, &x::mm_q4_1_avx2),
-      row(DType::kQ5_0, kP, &x::quantize_act_pair_avx2, &x::mm_q5_0_avx2),
-      row(DType::kQ5_1, kP, &x::quantize_act_pair_avx2, &x::mm_q5_1_avx2),
-      row(DType::kQ8_0, kP, &x::quantize_act_pair_avx2, &x::mm_q8_0_avx2),
+      row(DType::kQ4_0, kP, qp, vnni ? &x::mm_q4_0_vnni : &x::mm_q4_0_avx2),
+      row(DType::kQ4_1, kP, qp, vnni ? &x::mm_q4_1_vnni : &x::mm_q4_1_avx2),
+      row(DType::kQ5_0, kP, qp, vnni ? &x::mm_q5_0_vnni : &x::mm_q5_0_avx2),
+      row(DType::kQ5_1, kP, qp, vnni ? &x::mm_q5_1_vnni : &x::mm_q5_1_avx2),
+      row(DType::kQ8_0, kP, qp, vnni ? &x::mm_q8_0_vnni : &x::mm_q8_0_avx2),
       row(DType::kQ2_K, kK, &x::quantize_act_q8k_avx2, &x::mm_q2_k_avx2),
       row(DType::kQ3_K, kK, &x::quantize_act_q8k_avx2, &x::mm_q3_k_avx2),
       row(DType::kQ4_K, kK, &x::quantize_act_q8k_avx2, &x::mm_q4_k_avx2),
@@ -80,13 +82,12 @@ std::vector<KernelTraits> avx2_rows() {
 }
 #endif
 
-bool cpu_has_avx2() {
-  static const bool kHas = [] {
-    const base::CpuFeatures f = base::detect_cpu_features();
-    return f.avx2 && f.fma && f.f16c;
-  }();
-  return kHas;
+const base::CpuFeatures& cpu() {
+  static const base::CpuFeatures kCpu = base::detect_cpu_features();
+  return kCpu;
 }
+bool cpu_has_avx2() { return cpu().avx2 && cpu().fma && cpu().f16c; }
+bool cpu_has_avxvnni() { return cpu_has_avx2() && cpu().avxvnni; }
 
 }  // namespace
 
@@ -96,12 +97,14 @@ const char* isa_name(Isa isa) {
       return "scalar";
     case Isa::kAvx2:
       return "avx2";
+    case Isa::kAvxVnni:
+      return "avx2+avxvnni";
   }
   return "?";
 }
 
 Isa best_isa() {
-  static const Isa kIsa = cpu_has_avx2() ? Isa::kAvx2 : Isa::kScalar;
+  static const Isa kIsa = cpu_has_avxvnni() ? Isa::kAvxVnni : cpu_has_avx2() ? Isa::kAvx2 : Isa::kScalar;
   return kIsa;
 }
 
@@ -115,8 +118,13 @@ const KernelTraits* kernel_traits(DType t, Isa isa) {
   }
 #if defined(__x86_64__)
   if (isa == Isa::kAvx2 && cpu_has_avx2()) {
-    static const std::vector<KernelTraits> kAvx2 = avx2_rows();
+    static const std::vector<KernelTraits> kAvx2 = avx2_rows(false);
     for (const KernelTraits& r : kAvx2)
+      if (r.w_type == t) return &r;
+  }
+  if (isa == Isa::kAvxVnni && cpu_has_avxvnni()) {
+    static const std::vector<KernelTraits> kVnni = avx2_rows(true);
+    for (const KernelTraits& r : kVnni)
       if (r.w_type == t) return &r;
   }
 #endif

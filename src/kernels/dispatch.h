@@ -16,7 +16,8 @@
 
 namespace osprey::kernels {
 
-enum class Isa { kScalar, kAvx2 };
+// kAvxVnni is kAvx2 plus AVX-VNNI (vpdpbusd) for the 32-block quant types.
+enum class Isa { kScalar, kAvx2, kAvxVnni };
 const char* isa_name(Isa isa);
 
 using QuantizeActFn = void (*)(const float* x, void* dst, int64_t k);

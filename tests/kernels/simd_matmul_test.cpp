@@ -112,6 +112,12 @@ TEST(SimdMatmul, Avx2Quant32TypesMatchOracle) {
   for (DType t : {DType::kQ4_0, DType::kQ4_1, DType::kQ5_0, DType::kQ5_1, DType::kQ8_0}) check_type(t, Isa::kAvx2, pool);
 }
 
+TEST(SimdMatmul, AvxVnniQuant32TypesMatchOracle) {
+  if (kernel_traits(DType::kQ4_0, Isa::kAvxVnni) == nullptr) GTEST_SKIP() << "this CPU lacks AVX-VNNI";
+  base::ThreadPool pool(2);
+  for (DType t : {DType::kQ4_0, DType::kQ4_1, DType::kQ5_0, DType::kQ5_1, DType::kQ8_0}) check_type(t, Isa::kAvxVnni, pool);
+}
+
 TEST(SimdMatmul, Avx2KQuantTypesMatchOracle) {
   OSP_REQUIRE_AVX2();
   base::ThreadPool pool(2);

@@ -33,6 +33,12 @@ OSP_X86_MM(mm_q4_1_avx2);
 OSP_X86_MM(mm_q5_0_avx2);
 OSP_X86_MM(mm_q5_1_avx2);
 OSP_X86_MM(mm_q8_0_avx2);
+// q32_vnni.cpp: the same with AVX-VNNI (only when the CPU reports it).
+OSP_X86_MM(mm_q4_0_vnni);
+OSP_X86_MM(mm_q4_1_vnni);
+OSP_X86_MM(mm_q5_0_vnni);
+OSP_X86_MM(mm_q5_1_vnni);
+OSP_X86_MM(mm_q8_0_vnni);
 // qk_avx2.cpp: activations are ActQ8K rows.
 OSP_X86_MM(mm_q2_k_avx2);
 OSP_X86_MM(mm_q3_k_avx2);

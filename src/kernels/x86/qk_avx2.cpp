@@ -20,9 +20,11 @@ using tensor::BlockQ4_K;
 using tensor::BlockQ5_K;
 using tensor::BlockQ6_K;
 
-// Per-row super-block state: int8 scale per group of 16 (sc8), int16 mins per group (mn16).
+// Per-row super-block state. The int16 group scales sit in e and f the way group_scales wants
+// them: for 16-value groups e = [g0..g7 | g0..g7], f = [g8..g15 | g8..g15]; for 32-value groups
+// (Q4_K, Q5_K) e = f = [s0..s7 | s0..s7]. mn16: the int16 mins per group of 16.
 struct SbState {
-  __m128i sc8;
+  __m256i e, f;
   __m256i mn16;
   float d, dmin;
 };
@@ -50,7 +52,14 @@ OSP_INLINE __m256i crumb(__m256i v) {  // 2-bit field at kShift of each byte
   return _mm256_and_si256(kShift ? _mm256_srli_epi16(v, kShift) : v, _mm256_set1_epi8(3));
 }
 
-// The two 6-bit scale / min tables of Q4_K and Q5_K, each duplicated per group of 16.
+// e and f from 16 int8 scales, one per group of 16.
+OSP_INLINE void set_group16(SbState& st, __m128i sc8) {
+  const __m256i x = _mm256_cvtepi8_epi16(sc8);
+  st.e = _mm256_permute2x128_si256(x, x, 0x00);
+  st.f = _mm256_permute2x128_si256(x, x, 0x11);
+}
+
+// The two 6-bit scale / min tables of Q4_K and Q5_K (the mins duplicated per group of 16).
 OSP_INLINE void k4_scales(const uint8_t* s, SbState& st) {
   const uint32_t u0 = load_u32(s), u1 = load_u32(s + 4), u2 = load_u32(s + 8);
   const uint32_t sc_lo = u0 & 0x3f3f3f3fu, m_lo = u1 & 0x3f3f3f3fu;
@@ -59,12 +68,13 @@ OSP_INLINE void k4_scales(const uint8_t* s, SbState& st) {
   const __m128i dup = _mm_setr_epi8(0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7);
   const __m128i sc = _mm_cvtsi64_si128(static_cast<int64_t>(sc_lo | (uint64_t{sc_hi} << 32)));
   const __m128i mn = _mm_cvtsi64_si128(static_cast<int64_t>(m_lo | (uint64_t{m_hi} << 32)));
-  st.sc8 = _mm_shuffle_epi8(sc, dup);
+  st.e = st.f = _mm256_broadcastsi128_si256(_mm_cvtepu8_epi16(sc));
   st.mn16 = _mm256_cvtepu8_epi16(_mm_shuffle_epi8(mn, dup));
 }
 
 struct Q4_KP {
   using Block = BlockQ4_K;
+  static constexpr bool kGroup32 = true;
   static OSP_INLINE SbState prepare(const Block& b) {
     SbState st;
     k4_scales(b.scales, st);
@@ -82,6 +92,7 @@ struct Q4_KP {
 
 struct Q5_KP {
   using Block = BlockQ5_K;
+  static constexpr bool kGroup32 = true;
   static OSP_INLINE SbState prepare(const Block& b) {
     SbState st;
     k4_scales(b.scales, st);
@@ -101,10 +112,12 @@ struct Q5_KP {
 
 struct Q6_KP {
   using Block = BlockQ6_K;
+  static constexpr bool kGroup32 = false;
   static OSP_INLINE SbState prepare(const Block& b) {
     SbState st;
-    st.sc8 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b.scales));
-    st.mn16 = _mm256_slli_epi16(_mm256_cvtepi8_epi16(st.sc8), 5);  // 32 * sc: the offset of q
+    const __m128i sc8 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b.scales));
+    set_group16(st, sc8);
+    st.mn16 = _mm256_slli_epi16(_mm256_cvtepi8_epi16(sc8), 5);  // 32 * sc: the offset of q
     st.d = st.dmin = fp16(b.d);
     return st;
   }
@@ -128,6 +141,7 @@ struct Q6_KP {
 
 struct Q3_KP {
   using Block = BlockQ3_K;
+  static constexpr bool kGroup32 = false;
   static OSP_INLINE SbState prepare(const Block& b) {
     const uint32_t a0 = load_u32(b.scales), a1 = load_u32(b.scales + 4), t = load_u32(b.scales + 8);
     const uint32_t r0 = (a0 & 0x0f0f0f0fu) | ((t & 0x03030303u) << 4);
@@ -135,10 +149,11 @@ struct Q3_KP {
     const uint32_t r2 = ((a0 >> 4) & 0x0f0f0f0fu) | (((t >> 4) & 0x03030303u) << 4);
     const uint32_t r3 = ((a1 >> 4) & 0x0f0f0f0fu) | (((t >> 6) & 0x03030303u) << 4);
     SbState st;
-    st.sc8 = _mm_sub_epi8(_mm_setr_epi32(static_cast<int>(r0), static_cast<int>(r1), static_cast<int>(r2),
-                                         static_cast<int>(r3)),
-                          _mm_set1_epi8(32));
-    st.mn16 = _mm256_slli_epi16(_mm256_cvtepi8_epi16(st.sc8), 2);  // 4 * sc: the offset of q
+    const __m128i sc8 = _mm_sub_epi8(_mm_setr_epi32(static_cast<int>(r0), static_cast<int>(r1),
+                                                    static_cast<int>(r2), static_cast<int>(r3)),
+                                     _mm_set1_epi8(32));
+    set_group16(st, sc8);
+    st.mn16 = _mm256_slli_epi16(_mm256_cvtepi8_epi16(sc8), 2);  // 4 * sc: the offset of q
     st.d = st.dmin = fp16(b.d);
     return st;
   }
@@ -154,11 +169,12 @@ struct Q3_KP {
 
 struct Q2_KP {
   using Block = BlockQ2_K;
+  static constexpr bool kGroup32 = false;
   static OSP_INLINE SbState prepare(const Block& b) {
     const __m128i s = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b.scales));
     const __m128i m4 = _mm_set1_epi8(0x0F);
     SbState st;
-    st.sc8 = _mm_and_si128(s, m4);
+    set_group16(st, _mm_and_si128(s, m4));
     st.mn16 = _mm256_cvtepu8_epi16(_mm_and_si128(_mm_srli_epi16(s, 4), m4));
     st.d = fp16(b.d);
     st.dmin = fp16(b.dmin);
@@ -172,12 +188,24 @@ struct Q2_KP {
   }
 };
 
-// int16 scales for the register holding groups 2v and 2v+1: [sc[2v] x8 | sc[2v+1] x8].
-template <int V>
-OSP_INLINE __m256i group_scales(__m128i sc8) {
-  const __m128i idx = _mm_setr_epi8(2 * V, 2 * V, 2 * V, 2 * V, 2 * V, 2 * V, 2 * V, 2 * V, 2 * V + 1, 2 * V + 1,
-                                    2 * V + 1, 2 * V + 1, 2 * V + 1, 2 * V + 1, 2 * V + 1, 2 * V + 1);
-  return _mm256_cvtepi8_epi16(_mm_shuffle_epi8(sc8, idx));
+// int16 scales for register V (values 32V..32V+31): [group 2V x8 | group 2V+1 x8], one shuffle.
+template <int V, bool kGroup32>
+OSP_INLINE __m256i group_scales(const SbState& st) {
+  if constexpr (kGroup32) {
+    return _mm256_shuffle_epi8(st.e, _mm256_set1_epi16(static_cast<short>((2 * V) | ((2 * V + 1) << 8))));
+  } else {
+    constexpr int kLo = (2 * V) % 8, kHi = (2 * V + 1) % 8;
+    const __m256i idx = _mm256_setr_epi16(
+        static_cast<short>((2 * kLo) | ((2 * kLo + 1) << 8)), static_cast<short>((2 * kLo) | ((2 * kLo + 1) << 8)),
+        static_cast<short>((2 * kLo) | ((2 * kLo + 1) << 8)), static_cast<short>((2 * kLo) | ((2 * kLo + 1) << 8)),
+        static_cast<short>((2 * kLo) | ((2 * kLo + 1) << 8)), static_cast<short>((2 * kLo) | ((2 * kLo + 1) << 8)),
+        static_cast<short>((2 * kLo) | ((2 * kLo + 1) << 8)), static_cast<short>((2 * kLo) | ((2 * kLo + 1) << 8)),
+        static_cast<short>((2 * kHi) | ((2 * kHi + 1) << 8)), static_cast<short>((2 * kHi) | ((2 * kHi + 1) << 8)),
+        static_cast<short>((2 * kHi) | ((2 * kHi + 1) << 8)), static_cast<short>((2 * kHi) | ((2 * kHi + 1) << 8)),
+        static_cast<short>((2 * kHi) | ((2 * kHi + 1) << 8)), static_cast<short>((2 * kHi) | ((2 * kHi + 1) << 8)),
+        static_cast<short>((2 * kHi) | ((2 * kHi + 1) << 8)), static_cast<short>((2 * kHi) | ((2 * kHi + 1) << 8)));
+    return _mm256_shuffle_epi8(V < 4 ? st.e : st.f, idx);
+  }
 }
 
 template <class P, int R, int C>
@@ -207,8 +235,8 @@ struct KTile {
 #pragma GCC unroll 8
         for (int r = 0; r < R; ++r) {
           q[r] = P::template load<J>(*wb[r]);
-          sc_lo[r] = group_scales<2 * J>(st[r].sc8);
-          sc_hi[r] = group_scales<2 * J + 1>(st[r].sc8);
+          sc_lo[r] = group_scales<2 * J, P::kGroup32>(st[r]);
+          sc_hi[r] = group_scales<2 * J + 1, P::kGroup32>(st[r]);
         }
 #pragma GCC unroll 8
         for (int c = 0; c < C; ++c) {
@@ -268,8 +296,8 @@ struct KUnpack {
           const Quants q = P::template load<J>(b);
           o.q[2 * J] = q.lo;
           o.q[2 * J + 1] = q.hi;
-          o.sc[2 * J] = group_scales<2 * J>(st.sc8);
-          o.sc[2 * J + 1] = group_scales<2 * J + 1>(st.sc8);
+          o.sc[2 * J] = group_scales<2 * J, P::kGroup32>(st);
+          o.sc[2 * J + 1] = group_scales<2 * J + 1, P::kGroup32>(st);
         };
         step.template operator()<0>();
         step.template operator()<1>();
