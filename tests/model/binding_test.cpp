@@ -13,6 +13,7 @@
 #include "src/gguf/gguf_writer.h"
 #include "src/model/model.h"
 #include "src/model/registry.h"
+#include "src/tensor/half.h"
 #include "tests/support/test_support.h"
 
 namespace osprey::model {
@@ -69,8 +70,17 @@ std::string write_model(const std::string& file, const std::map<std::string, Ten
     for (int64_t d : spec.shape) n *= d;
     const int64_t rows = n / spec.shape[0];
     std::vector<uint8_t> bytes(tensor::row_size(spec.type, spec.shape[0]) * rows);
-    if (spec.type == tensor::DType::kF32 || spec.type == tensor::DType::kF16) {
-      for (auto& b : bytes) b = static_cast<uint8_t>(rng() % 64);  // small finite values
+    std::normal_distribution<float> normal(0.0f, 0.5f);
+    if (spec.type == tensor::DType::kF32) {
+      for (size_t i = 0; i < bytes.size(); i += 4) {
+        const float v = spec.shape.size() == 1 ? 1.0f + 0.1f * normal(rng) : normal(rng);  // norms near 1
+        std::memcpy(&bytes[i], &v, 4);
+      }
+    } else if (spec.type == tensor::DType::kF16) {
+      for (size_t i = 0; i < bytes.size(); i += 2) {
+        const uint16_t h = tensor::fp32_to_fp16(normal(rng));
+        std::memcpy(&bytes[i], &h, 2);
+      }
     } else if (spec.type == tensor::DType::kQ4_0 || spec.type == tensor::DType::kQ8_0 ||
                spec.type == tensor::DType::kQ4_K) {
       for (auto& b : bytes) b = static_cast<uint8_t>(rng());
@@ -166,6 +176,82 @@ TEST(Binding, BadHyperparametersAreNamed) {
   auto absurd = write_model("absurd.gguf", llama_tensors(),
                             [](gguf::GgufWriter& w) { w.set_u32("llama.embedding_length", 4000000000u); });
   expect_mentions(load_error(absurd), StatusCode::kOutOfRange, {"llama.embedding_length", "4000000000"});
+}
+
+TEST(Binding, ModelParamsOverrideTheFile) {
+  OSP_REQUIRE_SHARED("models/stories260K.gguf");
+  const auto path = write_model("rope.gguf", llama_tensors(), [](gguf::GgufWriter& w) {
+    w.set_f32("llama.rope.freq_base", 20000.0f);
+    w.set_string("llama.rope.scaling.type", "linear");
+    w.set_f32("llama.rope.scaling.factor", 4.0f);
+  });
+  auto file_only = Model::load(path, ModelParams{});
+  ASSERT_TRUE(file_only.ok()) << file_only.status().to_string();
+  const HParams& f = file_only.value()->hparams();
+  EXPECT_EQ(f.n_ctx, 64);
+  EXPECT_EQ(f.rope_freq_base, 20000.0f);
+  EXPECT_EQ(f.rope_scaling, RopeScaling::kLinear);
+  EXPECT_FLOAT_EQ(f.rope_freq_scale, 0.25f);
+  EXPECT_EQ(f.yarn_ext_factor, 0.0f);
+  ModelParams p;
+  p.n_ctx = 128;
+  p.rope_freq_base = 5000.0f;
+  p.rope_freq_scale = 0.5f;
+  p.rope_scaling = ModelParams::Scaling::kYarn;
+  p.yarn_orig_ctx = 32;
+  auto over = Model::load(path, p);
+  ASSERT_TRUE(over.ok()) << over.status().to_string();
+  const HParams& o = over.value()->hparams();
+  EXPECT_EQ(o.n_ctx, 128);
+  EXPECT_EQ(o.n_ctx_train, 64);
+  EXPECT_EQ(o.rope_freq_base, 5000.0f);
+  EXPECT_EQ(o.rope_freq_scale, 0.5f);
+  EXPECT_EQ(o.rope_scaling, RopeScaling::kYarn);
+  EXPECT_EQ(o.yarn_ext_factor, 1.0f);
+  EXPECT_EQ(o.yarn_orig_ctx, 32);
+}
+
+// Llama 3.1 frequency factors: all ones change nothing; other factors change the logits.
+TEST(Binding, RopeFreqsFactorsAreApplied) {
+  OSP_REQUIRE_SHARED("models/stories260K.gguf");
+  auto logits_of = [](const std::string& file, const std::vector<float>& factors) {
+    std::vector<float> out;
+    auto t = llama_tensors();
+    std::string path;
+    if (factors.empty()) {
+      path = write_model(file, t);
+    } else {
+      path = write_model(file, t, [&](gguf::GgufWriter& w) {
+        std::vector<uint8_t> bytes(factors.size() * 4);
+        std::memcpy(bytes.data(), factors.data(), bytes.size());
+        EXPECT_TRUE(w.add_tensor("rope_freqs.weight", tensor::DType::kF32, {static_cast<int64_t>(factors.size())}, bytes).ok());
+      });
+    }
+    auto m = Model::load(path, ModelParams{});
+    EXPECT_TRUE(m.ok()) << m.status().to_string();
+    if (!m.ok()) return out;
+    auto kv = KvCache::create(m.value()->kv_params(16, tensor::DType::kF32)).value();
+    base::ThreadPool pool(1);
+    Batch b;
+    for (int i = 0; i < 6; ++i) b.add(10 + i * 31, i, 0, i == 5);
+    EXPECT_TRUE(m.value()->forward(b, *kv, pool, &out).ok());
+    return out;
+  };
+  const int half_rot = kEmbd / kHead / 2;
+  const auto none = logits_of("nofreqs.gguf", {});
+  const auto ones = logits_of("ones.gguf", std::vector<float>(half_rot, 1.0f));
+  std::vector<float> f(half_rot, 1.0f);
+  f[0] = 8.0f;
+  const auto eight = logits_of("eight.gguf", f);
+  ASSERT_EQ(none.size(), static_cast<size_t>(kVocab));
+  EXPECT_EQ(none, ones);
+  EXPECT_NE(none, eight);
+  // The wrong length is refused with both sizes.
+  auto bad = write_model("badfreqs.gguf", llama_tensors(), [](gguf::GgufWriter& w) {
+    std::vector<uint8_t> bytes(12, 0);
+    EXPECT_TRUE(w.add_tensor("rope_freqs.weight", tensor::DType::kF32, {3}, bytes).ok());
+  });
+  expect_mentions(load_error(bad), StatusCode::kInvalidArgument, {"rope_freqs.weight", "expected shape [8]", "got [3]"});
 }
 
 TEST(Binding, RegistryListsTheThreeArchitectures) {
