@@ -201,47 +201,58 @@ Status Model::check_batch(const Batch& b, const KvCache& kv) const {
 
 Status Model::forward(const Batch& b, KvCache& kv, base::ThreadPool& pool, std::vector<float>* logits) {
   OSP_RETURN_IF_ERROR(check_batch(b, kv));
-  const int n_tokens = static_cast<int>(b.size());
   {  // grow each sequence by its tokens in this batch (cannot fail after check_batch)
     std::unordered_map<int32_t, int> count;
     for (int32_t s : b.seq_ids) ++count[s];
     for (const auto& [seq, c] : count) OSP_RETURN_IF_ERROR(kv.append(seq, c));
   }
-  const HParams& hp = hp_;
-  scratch_.reserve(hp, n_tokens);
-  ForwardState st{hp, kv, pool, n_tokens, b.positions.data(), b.seq_ids.data(), scratch_};
+  logits->resize(b.n_wanted() * static_cast<size_t>(hp_.n_vocab));
+  // Chunks in batch order give the same result as one pass: a token only attends to positions of
+  // its sequence up to its own, and earlier chunks have already written theirs.
+  size_t row = 0;
+  for (size_t begin = 0; begin < b.size(); begin += kMaxChunkTokens) {
+    const size_t end = std::min(b.size(), begin + kMaxChunkTokens);
+    forward_chunk(b, begin, end, kv, pool, logits->data() + row * hp_.n_vocab);
+    for (size_t t = begin; t < end; ++t) row += b.want_logits[t] ? 1 : 0;
+  }
+  return base::ok_status();
+}
 
-  kernels::get_rows(token_embd_.type, token_embd_.data, hp.n_embd, b.tokens.data(), n_tokens,
+void Model::forward_chunk(const Batch& b, size_t begin, size_t end, KvCache& kv, base::ThreadPool& pool,
+                          float* logits) {
+  const HParams& hp = hp_;
+  const int n_tokens = static_cast<int>(end - begin);
+  scratch_.reserve(hp, n_tokens);
+  ForwardState st{hp, kv, pool, n_tokens, b.positions.data() + begin, b.seq_ids.data() + begin, scratch_};
+
+  kernels::get_rows(token_embd_.type, token_embd_.data, hp.n_embd, b.tokens.data() + begin, n_tokens,
                     scratch_.x.data());
   kernels::RopeParams rp = hp.rope();
   rp.freq_factors = rope_freqs_.empty() ? nullptr : rope_freqs_.data();
   for (int t = 0; t < n_tokens; ++t)
-    kernels::rope_cos_sin(b.positions[t], rp, scratch_.cos_sin.data() + static_cast<size_t>(t) * hp.n_rot);
+    kernels::rope_cos_sin(st.positions[t], rp, scratch_.cos_sin.data() + static_cast<size_t>(t) * hp.n_rot);
 
   for (int il = 0; il < hp.n_layer; ++il) arch_->forward_layer(il, st);
 
   // Output head over the rows that want logits: [n_wanted, n_embd] → [n_wanted, n_vocab].
-  const size_t n_wanted = b.n_wanted();
-  head_in_.resize(n_wanted * hp.n_embd);
-  size_t r = 0;
+  size_t n_wanted = 0;
+  head_in_.resize(static_cast<size_t>(n_tokens) * hp.n_embd);
   for (int t = 0; t < n_tokens; ++t) {
-    if (!b.want_logits[t]) continue;
+    if (!b.want_logits[begin + t]) continue;
     kernels::rmsnorm(scratch_.x.data() + static_cast<size_t>(t) * hp.n_embd, output_norm_.data(),
-                     head_in_.data() + r * hp.n_embd, hp.n_embd, hp.rms_eps);
-    ++r;
+                     head_in_.data() + n_wanted * hp.n_embd, hp.n_embd, hp.rms_eps);
+    ++n_wanted;
   }
-  logits->resize(n_wanted * static_cast<size_t>(hp.n_vocab));
-  if (n_wanted == 0) return base::ok_status();
+  if (n_wanted == 0) return;
   kernels::MatmulArgs a;
   a.w_type = output_.type;
   a.w = output_.data;
   a.x = head_in_.data();
-  a.y = logits->data();
+  a.y = logits;
   a.n_out = hp.n_vocab;
   a.k = hp.n_embd;
   a.n_tokens = static_cast<int64_t>(n_wanted);
   kernels::matmul(a, pool);
-  return base::ok_status();
 }
 
 }  // namespace osprey::model

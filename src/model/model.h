@@ -62,6 +62,12 @@ class Model {
   Model();
   Status bind_common(WeightBinder& w);
   Status check_batch(const Batch& batch, const KvCache& kv) const;
+  // Runs batch tokens [begin, end) (cache already grown); logits of its wanted rows go to `logits`.
+  void forward_chunk(const Batch& batch, size_t begin, size_t end, KvCache& kv, base::ThreadPool& pool,
+                     float* logits);
+
+  // Tokens per internal pass: bounds scratch memory whatever the batch size.
+  static constexpr size_t kMaxChunkTokens = 512;
 
   gguf::GgufFile file_;
   HParams hp_;

@@ -35,7 +35,7 @@ class MultiSequence : public ::testing::TestWithParam<std::string> {
     ASSERT_TRUE(m.ok()) << m.status().to_string();
     model_ = std::move(m).value();
   }
-  std::unique_ptr<KvCache> cache(int n = 256) { return KvCache::create(model_->kv_params(n)).value(); }
+  std::unique_ptr<KvCache> cache(int n = 512) { return KvCache::create(model_->kv_params(n)).value(); }
 
   // Logits of every token of `toks` evaluated alone from position 0 in a fresh cache.
   std::vector<float> alone(const std::vector<int32_t>& toks) {
@@ -133,6 +133,32 @@ TEST_P(MultiSequence, ForkedSequencesContinueIndependently) {
   batch.add(101, p + 1, 1, true);
   ASSERT_TRUE(model_->forward(batch, *kv, pool_, &out).ok());
   expect_rows_close(out.data(), alone(a).data() + (a.size() - 1) * nv, nv, "after truncate");
+}
+
+TEST_P(MultiSequence, BatchesLargerThanOneInternalPass) {
+  OSP_REQUIRE_SHARED(rel_);
+  const int nv = model_->hparams().n_vocab;
+  std::vector<int32_t> a(300), b(300);
+  for (int i = 0; i < 300; ++i) {
+    a[i] = (i * 37 + 11) % nv;
+    b[i] = (i * 101 + 5) % nv;
+  }
+  const std::vector<float> la = alone(a), lb = alone(b);
+  auto kv = cache(1024);
+  Batch batch;  // 600 tokens: more than one internal pass of 512
+  for (int i = 0; i < 300; ++i) batch.add(a[i], i, 0, i % 7 == 0);
+  for (int i = 0; i < 300; ++i) batch.add(b[i], i, 1, i % 5 == 0 || i == 299);
+  std::vector<float> out;
+  ASSERT_TRUE(model_->forward(batch, *kv, pool_, &out).ok());
+  ASSERT_EQ(out.size(), batch.n_wanted() * nv);
+  size_t r = 0;
+  for (size_t t = 0; t < batch.size(); ++t) {
+    if (!batch.want_logits[t]) continue;
+    const int pos = batch.positions[t];
+    const float* ref = (batch.seq_ids[t] == 0 ? la.data() : lb.data()) + static_cast<size_t>(pos) * nv;
+    expect_rows_close(out.data() + r * nv, ref, nv, "token " + std::to_string(t));
+    ++r;
+  }
 }
 
 TEST_P(MultiSequence, BadBatchesAreRefusedAndLeaveTheCacheUnchanged) {
