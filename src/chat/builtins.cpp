@@ -228,12 +228,15 @@ Status fill_dict(Dict& d, const CallArgs& a, const char* fn) {
 }
 
 Result<Value> g_dict(Evaluator& ev, CallArgs& a) {
+  // Non-string keys are found by a linear scan: building n of them costs n * n.
+  if (!a.positional.empty()) OSP_RETURN_IF_ERROR(ev.work(a.positional[0].weight() * std::min<uint64_t>(a.positional[0].weight(), 1u << 30)));
   Dict d;
   OSP_RETURN_IF_ERROR(fill_dict(d, a, "dict"));
   return ev.make_dict(std::move(d));
 }
 
 Result<Value> g_namespace(Evaluator& ev, CallArgs& a) {
+  if (!a.positional.empty()) OSP_RETURN_IF_ERROR(ev.work(a.positional[0].weight() * std::min<uint64_t>(a.positional[0].weight(), 1u << 30)));
   Dict d;
   OSP_RETURN_IF_ERROR(fill_dict(d, a, "namespace"));
   auto ns = std::make_shared<Namespace>();

@@ -119,7 +119,9 @@ void Scope::set(std::string_view name, Value v) {
 // ---- Evaluator: setup and services ------------------------------------------------------------
 
 Evaluator::Evaluator(const RenderLimits& limits, std::optional<std::time_t> now)
-    : limits_(limits), now_(now), globals_(make_globals()) {}
+    : limits_(limits), now_(now), globals_(make_globals()) {
+  limits_.max_output_bytes = std::min(limits_.max_output_bytes, kMaxStringBytes);
+}
 
 Evaluator::~Evaluator() {
   // Macros capture scopes and namespaces can hold themselves: clear them so nothing leaks.
@@ -140,6 +142,14 @@ Status Evaluator::render(const Program& prog, const Dict& context, std::string& 
 
 Status Evaluator::step() {
   if (++steps_ > limits_.max_steps)
+    return base::resource_exhausted("template evaluation exceeded " +
+                                    std::to_string(limits_.max_steps) + " steps");
+  return ok_status();
+}
+
+Status Evaluator::work(uint64_t units) {
+  steps_ = add_weight(steps_, units / 16);
+  if (steps_ > limits_.max_steps)
     return base::resource_exhausted("template evaluation exceeded " +
                                     std::to_string(limits_.max_steps) + " steps");
   return ok_status();
@@ -196,16 +206,38 @@ Result<Value> Evaluator::call_value(const Value& fn, CallArgs& args) {
   return base::invalid_argument(quote(type_name(fn)) + " object is not callable");
 }
 
+static uint64_t args_weight(const CallArgs& args) {
+  uint64_t w = 0;
+  for (const auto& v : args.positional) w = add_weight(w, v.weight());
+  for (const auto& [k, v] : args.keyword) w = add_weight(w, v.weight());
+  return w;
+}
+
 Result<Value> Evaluator::apply_filter(std::string_view name, const Value& v, CallArgs& args) {
   FilterFn f = find_filter(name);
   if (!f) return base::invalid_argument("no filter named " + quote(name));
+  // replace() searches its input for `old`: up to len(input) * len(old).
+  const uint64_t aw = args_weight(args);
+  OSP_RETURN_IF_ERROR(work(name == "replace" ? v.weight() * std::min<uint64_t>(add_weight(aw, 1), 1u << 30)
+                                             : add_weight(v.weight(), aw)));
   return f(*this, v, args);
 }
 
 Result<bool> Evaluator::apply_test(std::string_view name, const Value& v, CallArgs& args) {
   TestFn t = find_test(name);
   if (!t) return base::invalid_argument("no test named " + quote(name));
+  OSP_RETURN_IF_ERROR(work(add_weight(v.weight(), args_weight(args))));
   return t(*this, v, args);
+}
+
+Result<Value> Evaluator::method(const Value& obj, std::string_view name, CallArgs& args) {
+  // String searches cost up to len(self) * len(needle).
+  const uint64_t aw = args_weight(args);
+  const uint64_t w = obj.is_string() ? obj.weight() * std::min<uint64_t>(add_weight(aw, 1), 1u << 30)
+                                     : add_weight(obj.weight(), aw);
+  OSP_RETURN_IF_ERROR(work(w));
+  if (obj.is_object()) return obj.object().call_method(*this, name, args);
+  return call_method(*this, obj, name, args);
 }
 
 Result<List> iterate_value(const Value& v) {
@@ -256,8 +288,7 @@ static Value bound_method(const Value& obj, std::string_view name) {
   auto c = std::make_shared<Callable>();
   c->name = std::string(name);
   c->fn = [obj, n = std::string(name)](Evaluator& ev, CallArgs& args) -> Result<Value> {
-    if (obj.is_object()) return obj.object().call_method(ev, n, args);
-    return call_method(ev, obj, n, args);
+    return ev.method(obj, n, args);
   };
   return Value::callable(std::move(c));
 }
@@ -289,6 +320,7 @@ Result<Value> Evaluator::get_item(const Value& obj, const Value& key) {
   if (obj.is_undefined()) return undefined_error(obj);
   const bool int_key = key.is_int() || key.is_bool();
   if (obj.is_dict() && !key.is_list() && !key.is_dict()) {
+    if (!key.is_string()) OSP_RETURN_IF_ERROR(work(obj.dict().size()));
     if (const Value* v = obj.dict().find(key)) return *v;
   } else if (obj.is_list() && int_key &&
              (obj.list_kind() == ListKind::kList || obj.list_kind() == ListKind::kTuple)) {

@@ -44,12 +44,16 @@ class Evaluator {
   Result<Value> apply_filter(std::string_view name, const Value& v, CallArgs& args);
   Result<bool> apply_test(std::string_view name, const Value& v, CallArgs& args);
   Result<Value> get_attr(const Value& obj, std::string_view name);
+  // obj.name(args) for str/dict/list methods and object methods.
+  Result<Value> method(const Value& obj, std::string_view name, CallArgs& args);
   Result<Value> get_item(const Value& obj, const Value& key);
   // A string or list the template builds: checks the size limits and charges the budget.
   Result<Value> make_string(std::string s);
   Result<Value> make_list(List items, ListKind kind = ListKind::kList);
   Result<Value> make_dict(Dict d);
   Status charge(size_t bytes);
+  // Work proportional to data size (comparisons, searches, sorts), counted against max_steps.
+  Status work(uint64_t units);
   Status check_string_size(size_t bytes) const;
   // Objects and scopes that may take part in reference cycles are cleared when the render ends.
   void track(std::shared_ptr<Object> obj) { objects_.push_back(std::move(obj)); }

@@ -137,6 +137,9 @@ Result<Value> Evaluator::eval_compare(const Expr& e, const ScopePtr& scope) {
   OSP_ASSIGN_OR_RETURN(Value left, eval(*e.items[0], scope));
   for (size_t i = 0; i < e.ops.size(); ++i) {
     OSP_ASSIGN_OR_RETURN(Value right, eval(*e.items[i + 1], scope));
+    const bool substring = (e.ops[i] == CmpOp::kIn || e.ops[i] == CmpOp::kNotIn) && right.is_string();
+    OSP_RETURN_IF_ERROR(work(substring ? right.weight() * std::min<uint64_t>(left.weight(), 1u << 30)
+                                       : add_weight(left.weight(), right.weight())));
     bool r = false;
     switch (e.ops[i]) {
       case CmpOp::kEq:
@@ -258,8 +261,7 @@ Result<Value> Evaluator::eval_call(const Expr& e, const ScopePtr& scope, const V
       CallArgs args;
       OSP_RETURN_IF_ERROR(eval_args(e, scope, args));
       if (caller) args.keyword.emplace_back("caller", *caller);
-      if (obj.is_object()) return obj.object().call_method(*this, callee.name, args);
-      return call_method(*this, obj, callee.name, args);
+      return method(obj, callee.name, args);
     }
     if (!obj.is_object() && is_unsafe_method(obj, callee.name))
       return base::invalid_argument("access to attribute '" + callee.name + "' of '" +

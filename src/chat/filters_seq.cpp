@@ -254,6 +254,7 @@ Result<Value> f_unique(Evaluator& ev, const Value& v, CallArgs& a) {
     if (k.key.is_string()) {
       if (!seen_str.insert(k.key.str()).second) continue;
     } else {
+      OSP_RETURN_IF_ERROR(ev.work(seen_other.size() * 16));
       if (std::any_of(seen_other.begin(), seen_other.end(),
                       [&](const Value& s) { return values_equal(s, k.key); }))
         continue;

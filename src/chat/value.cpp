@@ -12,6 +12,7 @@ namespace {
 struct ListData {
   List items;
   int depth = 1;
+  uint64_t weight = 1;
 };
 
 const std::string& empty_string() {
@@ -44,6 +45,7 @@ const Value* Dict::find(const Value& key) const {
 
 void Dict::set(Value key, Value value) {
   depth_ = std::max({depth_, 1 + key.depth(), 1 + value.depth()});
+  weight_ = add_weight(weight_, add_weight(key.weight(), value.weight()));
   if (key.is_string()) {
     if (!index_.empty()) {
       const auto it = index_.find(key.str());
@@ -72,6 +74,7 @@ void Dict::set(Value key, Value value) {
 void Dict::clear() {
   entries_.clear();
   index_.clear();
+  weight_ = 1;
 }
 
 // ---- Object --------------------------------------------------------------------------------
@@ -135,9 +138,14 @@ Value Value::list(List items, ListKind kind) {
   v.kind_ = kind;
   auto data = std::make_shared<ListData>();
   int depth = 1;
-  for (const auto& it : items) depth = std::max(depth, 1 + it.depth());
+  uint64_t weight = 1;
+  for (const auto& it : items) {
+    depth = std::max(depth, 1 + it.depth());
+    weight = add_weight(weight, it.weight());
+  }
   data->items = std::move(items);
   data->depth = depth;
+  data->weight = weight;
   v.ptr_ = std::move(data);
   return v;
 }
@@ -183,6 +191,13 @@ const Dict& Value::dict() const { return *static_cast<const Dict*>(ptr_.get()); 
 Object& Value::object() const { return *static_cast<Object*>(ptr_.get()); }
 std::shared_ptr<Object> Value::object_ptr() const { return std::static_pointer_cast<Object>(ptr_); }
 const Callable& Value::callable() const { return *static_cast<const Callable*>(ptr_.get()); }
+
+uint64_t Value::weight() const {
+  if (type_ == ValueType::kList) return static_cast<const ListData*>(ptr_.get())->weight;
+  if (type_ == ValueType::kDict) return dict().weight();
+  if (type_ == ValueType::kString) return str().size() / 16 + 1;
+  return 1;
+}
 
 int Value::depth() const {
   if (type_ == ValueType::kList) return static_cast<const ListData*>(ptr_.get())->depth;
@@ -344,6 +359,7 @@ std::string to_str(const Value& v) {
 }
 
 void append_repr(std::string& out, const Value& v, int depth) {
+  if (out.size() > kMaxStringBytes) return;
   if (depth > 2 * kMaxNesting) {
     out += "...";
     return;
@@ -386,7 +402,7 @@ void append_repr(std::string& out, const Value& v, int depth) {
       }
       out += open;
       const auto& items = v.items();
-      for (size_t i = 0; i < items.size(); ++i) {
+      for (size_t i = 0; i < items.size() && out.size() <= kMaxStringBytes; ++i) {
         if (i) out += ", ";
         append_repr(out, items[i], depth + 1);
       }
@@ -398,6 +414,7 @@ void append_repr(std::string& out, const Value& v, int depth) {
       out += "{";
       bool first = true;
       for (const auto& [k, val] : v.dict().entries()) {
+        if (out.size() > kMaxStringBytes) break;
         if (!first) out += ", ";
         first = false;
         append_repr(out, k, depth + 1);

@@ -34,6 +34,14 @@ using List = std::vector<Value>;
 
 // Nesting bound for containers built by templates (and for input conversion).
 inline constexpr int kMaxNesting = 256;
+// No str()/repr() grows past this many bytes (render limits are clamped to it).
+inline constexpr size_t kMaxStringBytes = 64u << 20;
+
+// a + b, saturating at 2^62: container weights never overflow.
+inline uint64_t add_weight(uint64_t a, uint64_t b) {
+  constexpr uint64_t kCap = uint64_t{1} << 62;
+  return a >= kCap || b >= kCap || a + b >= kCap ? kCap : a + b;
+}
 
 class Dict {
  public:
@@ -45,12 +53,14 @@ class Dict {
   bool empty() const { return entries_.empty(); }
   const std::vector<std::pair<Value, Value>>& entries() const { return entries_; }
   int depth() const { return depth_; }
+  uint64_t weight() const { return weight_; }
   void clear();
 
  private:
   std::vector<std::pair<Value, Value>> entries_;
   std::unordered_map<std::string, size_t> index_;  // string keys, built once the dict grows
   int depth_ = 1;
+  uint64_t weight_ = 1;
 };
 
 // Objects with attributes: namespace(), the loop variable, cycler/joiner.
@@ -130,6 +140,9 @@ class Value {
   const Callable& callable() const;
   // Container nesting depth (0 for scalars and objects).
   int depth() const;
+  // Elements reachable from the value (a string counts its bytes / 16): bounds the work of
+  // comparing, searching or printing it, shared sub-lists counted each time they appear.
+  uint64_t weight() const;
 
  private:
   ValueType type_ = ValueType::kUndefined;
@@ -150,6 +163,7 @@ bool values_equal(const Value& a, const Value& b, int depth = 0);
 // Python <, ordering of numbers, strings and sequences; error for other combinations.
 Result<int> compare_values(const Value& a, const Value& b, const char* op, int depth = 0);
 // str(v): strings as they are, None/True/False, floats like Python, containers as repr.
+// str() and repr() stop once `out` passes kMaxStringBytes (callers then refuse the size).
 void append_str(std::string& out, const Value& v);
 std::string to_str(const Value& v);
 // repr(v).
