@@ -219,6 +219,7 @@ std::string Session::head(int status, const std::string& content_type, const Hea
     h += "Cache-Control: no-cache\r\n";
     if (!http10_) h += "Transfer-Encoding: chunked\r\n";
   }
+  if (ctx_.stopping->load()) keep_alive_ = false;
   h += keep_alive_ ? "Connection: keep-alive\r\n" : "Connection: close\r\n";
   return h;
 }
