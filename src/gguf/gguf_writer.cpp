@@ -206,6 +206,14 @@ Status GgufWriter::write_to(const Sink& sink) const {
   return base::ok_status();
 }
 
+Result<uint64_t> GgufWriter::file_size() const {
+  OSP_ASSIGN_OR_RETURN(uint64_t align, alignment());
+  OSP_ASSIGN_OR_RETURN(std::vector<uint8_t> header, header_bytes(align));
+  uint64_t size = header.size();
+  for (const PendingTensor& t : tensors_) size += align_up(t.n_bytes, align);
+  return size;
+}
+
 Result<std::vector<uint8_t>> GgufWriter::write_to_buffer() const {
   std::vector<uint8_t> out;
   OSP_RETURN_IF_ERROR(write_to([&](std::span<const uint8_t> b) {

@@ -66,6 +66,8 @@ class GgufWriter {
   // Writes path + ".tmp", syncs it and renames it to path; removes the temp file on any error.
   // Each write calls every lazy producer once.
   Status write_file(const std::string& path) const;
+  // The size in bytes write_file would produce (header, tensor data and padding); calls no producer.
+  Result<uint64_t> file_size() const;
   // The whole file in memory (for tests and small files).
   Result<std::vector<uint8_t>> write_to_buffer() const;
 
