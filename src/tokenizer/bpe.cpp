@@ -15,6 +15,8 @@ struct EntryOrder {  // a min-heap on (rank, left) through std::push_heap's max-
   }
 };
 
+uint64_t slot(uint64_t key) { return (key * 0x9E3779B97F4A7C15ull) >> 20; }
+
 }  // namespace
 
 BpeModel::BpeModel(const VocabData& v, const TokenIndex& index) : v_(v), index_(index) {
@@ -23,7 +25,10 @@ BpeModel::BpeModel(const VocabData& v, const TokenIndex& index) : v_(v), index_(
     byte_level_encode(std::string(1, static_cast<char>(b)), s);
     byte_ids_[b] = find_id(index, s);
   }
-  merges_.reserve(v.merges.size());
+  size_t cap = 16;
+  while (cap < 2 * v.merges.size()) cap *= 2;
+  merges_.assign(cap, Merge{});
+  mask_ = cap - 1;
   std::string joined;
   for (size_t r = 0; r < v.merges.size(); ++r) {
     const auto& [a, b] = v.merges[r];
@@ -32,7 +37,23 @@ BpeModel::BpeModel(const VocabData& v, const TokenIndex& index) : v_(v), index_(
     joined.assign(a).append(b);
     const int32_t ir = find_id(index, joined);
     if (ir < 0) continue;
-    merges_.emplace(key(ia, ib), Merge{static_cast<int32_t>(r), ir});  // the first rank of a pair wins
+    const uint64_t k = key(ia, ib);
+    for (uint64_t i = slot(k) & mask_;; i = (i + 1) & mask_) {
+      if (merges_[i].key == k) break;  // the first rank of a pair wins
+      if (merges_[i].key == kEmpty) {
+        merges_[i] = {k, static_cast<int32_t>(r), ir};
+        ++n_merges_;
+        break;
+      }
+    }
+  }
+}
+
+const BpeModel::Merge* BpeModel::find_merge(int32_t a, int32_t b) const {
+  const uint64_t k = key(a, b);
+  for (uint64_t i = slot(k) & mask_;; i = (i + 1) & mask_) {
+    if (merges_[i].key == k) return &merges_[i];
+    if (merges_[i].key == kEmpty) return nullptr;
   }
 }
 
@@ -59,9 +80,9 @@ void BpeModel::encode_word(std::string_view word, std::vector<int32_t>& out, Bpe
   s.heap.clear();
   auto try_add = [&](int32_t l, int32_t r) {
     if (l < 0 || r < 0 || s.ids[l] < 0 || s.ids[r] < 0) return;
-    auto it = merges_.find(key(s.ids[l], s.ids[r]));
-    if (it == merges_.end()) return;
-    s.heap.push_back({it->second.rank, l, r, s.ids[l], s.ids[r], it->second.result});
+    const Merge* m = find_merge(s.ids[l], s.ids[r]);
+    if (m == nullptr) return;
+    s.heap.push_back({m->rank, l, r, s.ids[l], s.ids[r], m->result});
     std::push_heap(s.heap.begin(), s.heap.end(), EntryOrder{});
   };
   for (int32_t i = 1; i < n; ++i) try_add(i - 1, i);

@@ -3,7 +3,7 @@
 
 #include <fmt/format.h>
 
-#include <queue>
+#include <algorithm>
 
 #include "src/tokenizer/utf8.h"
 
@@ -11,19 +11,9 @@ namespace osprey::tokenizer {
 
 namespace {
 
-struct Symbol {
-  int32_t prev;
-  int32_t next;
-  uint32_t start;
-  uint32_t len;  // 0 once merged into its left neighbour
-};
+constexpr std::string_view kSpace = "\xE2\x96\x81";  // "▁"
 
-struct Bigram {
-  float score;
-  int32_t left;
-  int32_t right;
-  uint32_t len;  // combined length when queued; a different length means the entry is stale
-};
+using Bigram = SpmModel::Bigram;
 
 struct BigramOrder {  // the top is the highest score, then the leftmost
   bool operator()(const Bigram& a, const Bigram& b) const {
@@ -43,6 +33,13 @@ SpmModel::SpmModel(const VocabData& v, const TokenIndex& index) : v_(v), index_(
     if (id < 0) id = lookup(std::string_view(&c, 1));
     byte_ids_[b] = id;
   }
+  split_before_spaces_ = true;
+  for (size_t i = 0; i < v.tokens.size(); ++i) {
+    if (!mergeable_[i]) continue;
+    std::string_view t = v.tokens[i];
+    while (t.substr(0, kSpace.size()) == kSpace) t.remove_prefix(kSpace.size());
+    if (t.find(kSpace) != std::string_view::npos) split_before_spaces_ = false;
+  }
 }
 
 int32_t SpmModel::lookup(std::string_view piece) const {
@@ -51,9 +48,27 @@ int32_t SpmModel::lookup(std::string_view piece) const {
 }
 
 void SpmModel::encode(std::string_view text, std::vector<int32_t>& out) const {
-  if (text.empty()) return;
   std::vector<Symbol> sym;
-  sym.reserve(text.size());
+  std::vector<Bigram> heap;
+  size_t seg = 0;
+  bool prev_space = false;
+  for (size_t pos = 0; pos < text.size();) {
+    const size_t len = utf8_char_len(text.substr(pos));
+    const bool space = text.substr(pos, len) == kSpace;
+    if (split_before_spaces_ && space && !prev_space && pos > seg) {
+      encode_segment(text.substr(seg, pos - seg), sym, heap, out);
+      seg = pos;
+    }
+    prev_space = space;
+    pos += len;
+  }
+  encode_segment(text.substr(seg), sym, heap, out);
+}
+
+void SpmModel::encode_segment(std::string_view text, std::vector<Symbol>& sym, std::vector<Bigram>& heap,
+                              std::vector<int32_t>& out) const {
+  if (text.empty()) return;
+  sym.clear();
   for (size_t pos = 0; pos < text.size();) {
     const size_t len = utf8_char_len(text.substr(pos));
     const int32_t i = static_cast<int32_t>(sym.size());
@@ -62,21 +77,21 @@ void SpmModel::encode(std::string_view text, std::vector<int32_t>& out) const {
   }
   sym.back().next = -1;
 
-  std::vector<Bigram> storage;
-  storage.reserve(sym.size());
-  std::priority_queue<Bigram, std::vector<Bigram>, BigramOrder> queue(BigramOrder{}, std::move(storage));
+  heap.clear();
   auto try_add = [&](int32_t l, int32_t r) {
     if (l < 0 || r < 0) return;
     const uint32_t len = sym[l].len + sym[r].len;
     const int32_t id = lookup(text.substr(sym[l].start, len));
     if (id < 0) return;
-    queue.push({v_.scores.empty() ? 0.0f : v_.scores[id], l, r, len});
+    heap.push_back({v_.scores.empty() ? 0.0f : v_.scores[id], l, r, len});
+    std::push_heap(heap.begin(), heap.end(), BigramOrder{});
   };
   for (int32_t i = 1; i < static_cast<int32_t>(sym.size()); ++i) try_add(i - 1, i);
 
-  while (!queue.empty()) {
-    const Bigram b = queue.top();
-    queue.pop();
+  while (!heap.empty()) {
+    std::pop_heap(heap.begin(), heap.end(), BigramOrder{});
+    const Bigram b = heap.back();
+    heap.pop_back();
     Symbol& l = sym[b.left];
     Symbol& r = sym[b.right];
     if (l.len == 0 || r.len == 0 || l.len + r.len != b.len) continue;  // stale

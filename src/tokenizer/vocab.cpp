@@ -3,6 +3,8 @@
 
 #include <fmt/format.h>
 
+#include <functional>
+
 namespace osprey::tokenizer {
 
 namespace {
@@ -55,11 +57,36 @@ Status validate_vocab(const VocabData& v) {
   return base::ok_status();
 }
 
-TokenIndex build_token_index(const std::vector<std::string>& tokens) {
-  TokenIndex index;
-  index.reserve(tokens.size());
-  for (size_t i = 0; i < tokens.size(); ++i) index[tokens[i]] = static_cast<int32_t>(i);
-  return index;
+namespace {
+uint64_t text_hash(std::string_view s) { return std::hash<std::string_view>{}(s) * 0x9E3779B97F4A7C15ull; }
+}  // namespace
+
+TokenIndex::TokenIndex(const std::vector<std::string>& tokens) : tokens_(&tokens) {
+  size_t cap = 16;
+  while (cap < 2 * tokens.size()) cap *= 2;
+  slots_.assign(cap, Slot{});
+  mask_ = cap - 1;
+  for (size_t i = 0; i < tokens.size(); ++i) {
+    const uint64_t h = text_hash(tokens[i]);
+    for (uint64_t k = h & mask_;; k = (k + 1) & mask_) {
+      Slot& s = slots_[k];
+      if (s.id < 0 || (s.tag == static_cast<uint32_t>(h >> 32) && tokens[s.id] == tokens[i])) {
+        s = {static_cast<uint32_t>(h >> 32), static_cast<int32_t>(i)};
+        break;
+      }
+    }
+  }
+}
+
+int32_t TokenIndex::find(std::string_view text) const {
+  if (slots_.empty()) return -1;
+  const uint64_t h = text_hash(text);
+  const auto tag = static_cast<uint32_t>(h >> 32);
+  for (uint64_t k = h & mask_;; k = (k + 1) & mask_) {
+    const Slot& s = slots_[k];
+    if (s.id < 0) return -1;
+    if (s.tag == tag && (*tokens_)[s.id] == text) return s.id;
+  }
 }
 
 }  // namespace osprey::tokenizer

@@ -3,10 +3,8 @@
 #pragma once
 
 #include <cstdint>
-#include <functional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -68,19 +66,26 @@ struct VocabData {
 // Checks sizes and id ranges; the message names the expected and the actual value.
 Status validate_vocab(const VocabData& v);
 
-// text → id lookups without allocating for string_view keys.
-struct TokenTextHash {
-  using is_transparent = void;
-  size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+// text -> id lookups: a flat open-addressing table (load factor <= 1/2) of (hash tag, id) slots
+// whose texts live in the token vector it was built from (which must outlive it).
+class TokenIndex {
+ public:
+  TokenIndex() = default;
+  // When a text occurs twice the later id wins.
+  explicit TokenIndex(const std::vector<std::string>& tokens);
+  int32_t find(std::string_view text) const;  // -1 if absent
+
+ private:
+  struct Slot {
+    uint32_t tag = 0;  // high hash bits
+    int32_t id = -1;   // -1: empty
+  };
+  const std::vector<std::string>* tokens_ = nullptr;
+  std::vector<Slot> slots_;
+  uint64_t mask_ = 0;
 };
-using TokenIndex = std::unordered_map<std::string, int32_t, TokenTextHash, std::equal_to<>>;
 
-// Builds the text → id index; when a text occurs twice the later id wins.
-TokenIndex build_token_index(const std::vector<std::string>& tokens);
-
-inline int32_t find_id(const TokenIndex& index, std::string_view text) {
-  auto it = index.find(text);
-  return it == index.end() ? -1 : it->second;
-}
+inline TokenIndex build_token_index(const std::vector<std::string>& tokens) { return TokenIndex(tokens); }
+inline int32_t find_id(const TokenIndex& index, std::string_view text) { return index.find(text); }
 
 }  // namespace osprey::tokenizer
