@@ -50,6 +50,19 @@ void Flags::add_string(const std::string& names, std::string* out, const std::st
   });
 }
 
+void Flags::add_string_list(const std::string& names, std::vector<std::string>* out, const std::string& help,
+                            const std::string& env) {
+  add(names, "S", help + " (repeatable)", env, "", false, [out, env](const std::string& flag, const std::string& v) {
+    if (!env.empty() && flag == env) {
+      for (const auto& item : split_names(v))
+        if (!item.empty()) out->push_back(item);
+    } else {
+      out->push_back(v);
+    }
+    return base::ok_status();
+  });
+}
+
 void Flags::add_int(const std::string& names, int* out, const std::string& help, const std::string& env) {
   add(names, "N", help, env, std::to_string(*out), false, [out](const std::string& flag, const std::string& v) {
     char* end = nullptr;

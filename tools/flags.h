@@ -26,6 +26,9 @@ class Flags {
   void add_float(const std::string& names, float* out, const std::string& help, const std::string& env = "");
   // A switch: present means true ("--flag=false" also works).
   void add_bool(const std::string& names, bool* out, const std::string& help, const std::string& env = "");
+  // A repeatable string: every occurrence appends (the variable gives a comma-separated list).
+  void add_string_list(const std::string& names, std::vector<std::string>* out, const std::string& help,
+                       const std::string& env = "");
   // A string restricted to `choices`.
   void add_choice(const std::string& names, std::string* out, std::vector<std::string> choices,
                   const std::string& help, const std::string& env = "");

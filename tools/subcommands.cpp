@@ -3,18 +3,22 @@
 namespace osprey::tools {
 
 // One declaration and one table row per subcommand, defined in tools/<name>.cpp. Keep alphabetical.
+int bench_main(int argc, char** argv);
 int gguf_main(int argc, char** argv);
 int quantize_main(int argc, char** argv);
 int render_template_main(int argc, char** argv);
 int run_main(int argc, char** argv);
+int serve_main(int argc, char** argv);
 int tokenize_main(int argc, char** argv);
 
 const std::vector<Subcommand>& subcommands() {
   static const std::vector<Subcommand> kList = {
+      {"bench", "measure prompt and generation speed against the machine's ceilings (llama-bench flags)", bench_main},
       {"gguf", "inspect a GGUF file: dump | validate", gguf_main},
       {"render-template", "print the prompt a chat template renders for messages", render_template_main},
       {"quantize", "convert a GGUF model to a quantization mix (Q4_K_M, Q8_0, ...)", quantize_main},
       {"run", "generate text from a prompt with a GGUF model", run_main},
+      {"serve", "OpenAI-compatible HTTP server with continuous batching (llama-server flags)", serve_main},
       {"tokenize", "print the tokens of a text (ids and pieces)", tokenize_main},
   };
   return kList;
