@@ -43,25 +43,7 @@ inline uint64_t add_weight(uint64_t a, uint64_t b) {
   return a >= kCap || b >= kCap || a + b >= kCap ? kCap : a + b;
 }
 
-class Dict {
- public:
-  const Value* find(const Value& key) const;
-  const Value* find(std::string_view key) const;
-  // Inserts or replaces, keeping the first insertion position (Python dict semantics).
-  void set(Value key, Value value);
-  size_t size() const { return entries_.size(); }
-  bool empty() const { return entries_.empty(); }
-  const std::vector<std::pair<Value, Value>>& entries() const { return entries_; }
-  int depth() const { return depth_; }
-  uint64_t weight() const { return weight_; }
-  void clear();
-
- private:
-  std::vector<std::pair<Value, Value>> entries_;
-  std::unordered_map<std::string, size_t> index_;  // string keys, built once the dict grows
-  int depth_ = 1;
-  uint64_t weight_ = 1;
-};
+class Dict;
 
 // Objects with attributes: namespace(), the loop variable, cycler/joiner.
 class Object {
@@ -153,6 +135,26 @@ class Value {
     double f;
   } num_{.i = 0};
   std::shared_ptr<void> ptr_;  // std::string, ListData, Dict, Object or Callable by type_
+};
+
+class Dict {
+ public:
+  const Value* find(const Value& key) const;
+  const Value* find(std::string_view key) const;
+  // Inserts or replaces, keeping the first insertion position (Python dict semantics).
+  void set(Value key, Value value);
+  size_t size() const { return entries_.size(); }
+  bool empty() const { return entries_.empty(); }
+  const std::vector<std::pair<Value, Value>>& entries() const { return entries_; }
+  int depth() const { return depth_; }
+  uint64_t weight() const { return weight_; }
+  void clear();
+
+ private:
+  std::vector<std::pair<Value, Value>> entries_;
+  std::unordered_map<std::string, size_t> index_;  // string keys, built once the dict grows
+  int depth_ = 1;
+  uint64_t weight_ = 1;
 };
 
 // Python type name: 'str', 'int', 'NoneType', 'list', 'dict', 'Undefined', ...
