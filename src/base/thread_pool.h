@@ -1,6 +1,8 @@
-// A persistent thread pool. The calling thread takes part as worker 0, so a pool of n threads
-// starts n-1 OS threads. `run` hands every worker the same job and returns when all have finished.
-// Workers spin briefly for the next job, then sleep on a condition variable. No allocation per job.
+// A persistent thread pool. The calling thread takes part, so a pool of n threads starts n-1 OS
+// threads. `run` splits a job into n indices (0..n-1); the caller and the workers claim indices
+// until none is left, so a worker that is slow to wake (a busy machine) costs no waiting: the
+// caller runs its index instead. Each index runs exactly once, on some thread. Workers spin for
+// the next job, then sleep on a condition variable. No allocation per job.
 #pragma once
 
 #include <atomic>
@@ -34,14 +36,15 @@ class ThreadPool {
     return scratch_.get();
   }
 
-  // Calls fn(thread_index, n_threads) on every worker (the caller is index 0) and waits.
-  // Not reentrant: one run at a time, from one owning thread.
+  // Calls fn(index, n_threads) once for every index in [0, n_threads), spread over the threads,
+  // and waits for all. Indices may run one after another on one thread: fn must not wait for
+  // another index. Not reentrant: one run at a time, from one owning thread.
   template <typename F>
   void run(F&& fn) {
     run_impl(&invoke_<F>, static_cast<void*>(&fn));
   }
 
-  // Splits [0, n) into contiguous chunks, one per worker: fn(begin, end, thread_index).
+  // Splits [0, n) into contiguous chunks, one per index: fn(begin, end, index).
   template <typename F>
   void parallel_for(int64_t n, F&& fn) {
     run([&](int ti, int nt) {
@@ -59,17 +62,21 @@ class ThreadPool {
     (*static_cast<std::remove_reference_t<F>*>(ctx))(ti, nt);
   }
   void run_impl(JobFn fn, void* ctx);
-  void worker_loop(int index);
+  void worker_loop();
+  // Claims and runs indices of job `gen` until none is left (or a newer job replaced it).
+  void participate(uint32_t gen);
 
   int n_threads_;
   std::vector<std::thread> threads_;
   std::mutex mu_;
   std::condition_variable cv_;
-  std::atomic<uint64_t> generation_{0};
-  std::atomic<int> pending_{0};
+  std::atomic<uint64_t> state_{0};  // job generation << 32 | next unclaimed index
+  std::atomic<int> remaining_{0};   // indices of the current job not yet finished
+  std::atomic<int> sleepers_{0};
   std::atomic<bool> stop_{false};
-  JobFn job_fn_ = nullptr;
-  void* job_ctx_ = nullptr;
+  std::atomic<JobFn> job_fn_{nullptr};
+  std::atomic<void*> job_ctx_{nullptr};
+  uint32_t generation_ = 0;  // the owner's count of jobs
   AlignedPtr<uint8_t> scratch_;
   size_t scratch_bytes_ = 0;
 };
