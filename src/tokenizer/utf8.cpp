@@ -100,9 +100,10 @@ std::string sanitize_utf8(std::string_view s) {
   return out;
 }
 
-// NFC of each maximal valid UTF-8 run; invalid bytes stay as they are.
-std::string nfc_normalize(std::string_view s) {
-  std::string out;
+namespace {
+
+// NFC of each maximal valid UTF-8 run of s appended to out; invalid bytes stay as they are.
+void nfc_runs(std::string_view s, std::string& out) {
   size_t run = 0, pos = 0;
   auto flush = [&](size_t end) {
     if (end == run) return;
@@ -126,6 +127,31 @@ std::string nfc_normalize(std::string_view s) {
     run = pos;
   }
   flush(pos);
+}
+
+}  // namespace
+
+// ASCII characters are starters that never compose with what precedes them, so the text can be
+// cut before any of them: only each non-ASCII run together with the one character before it
+// (which a combining mark may compose with) goes through utf8proc.
+std::string nfc_normalize(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  size_t pos = 0;
+  while (pos < s.size()) {
+    size_t q = pos;
+    while (q < s.size() && static_cast<uint8_t>(s[q]) < 0x80) ++q;
+    if (q == s.size()) {
+      out.append(s.substr(pos));
+      break;
+    }
+    const size_t seg = q > pos ? q - 1 : q;
+    out.append(s.substr(pos, seg - pos));
+    size_t e = q;
+    while (e < s.size() && static_cast<uint8_t>(s[e]) >= 0x80) ++e;
+    nfc_runs(s.substr(seg, e - seg), out);
+    pos = e;
+  }
   return out;
 }
 
