@@ -142,6 +142,7 @@ Status parse_args(int argc, char** argv, BenchOptions& o) {
 // n_gen decode steps (one token per sequence per step).
 struct TestSpec {
   int n_prompt = 0, n_gen = 0, n_seq = 1;
+  bool batched = false;  // a --batched test: only the decode part is timed
 };
 
 class Runner {
@@ -153,7 +154,9 @@ class Runner {
   };
   // One run of `t` on a fresh cache: nanoseconds of the prompt part and of the decode part.
   Result<Timing> run(const TestSpec& t) {
-    const int n_ctx = t.n_seq * (t.n_prompt + t.n_gen + 1) + 16;
+    // Whole KV blocks per sequence, plus one for the block a sequence may end in.
+    const int per_seq = ((t.n_prompt + t.n_gen + 1 + 15) / 16 + 1) * 16;
+    const int n_ctx = t.n_seq * per_seq;
     if (!kv_ || kv_->params().n_ctx_total < n_ctx) {
       OSP_ASSIGN_OR_RETURN(kv_, model::KvCache::create(m_.kv_params(n_ctx)));
     }
@@ -209,7 +212,7 @@ void set_ceiling(BenchResult& r, const base::Ceilings& c) {
   if (bytes <= 0 || flops <= 0) return;
   const double tg = c.read_gbs_nt * 1e9 / bytes, pp = c.fma_gflops_nt * 1e9 / flops;
   const double tokens = static_cast<double>(r.n_seq) * (r.n_prompt + r.n_gen);
-  if (r.n_seq > 1 || (r.n_prompt == 0 && r.n_gen > 0)) {
+  if (r.batched || (r.n_prompt == 0 && r.n_gen > 0)) {
     const double bw = tg * r.n_seq;
     r.ceiling_ts = std::min(bw, pp);
     r.ceiling_kind = bw <= pp ? "bandwidth" : "fma";
@@ -231,7 +234,7 @@ std::vector<TestSpec> test_list(const BenchOptions& o) {
   for (auto [p, n] : o.pg) out.push_back({p, n, 1});
   if (o.batched)
     for (int s : o.batched_seqs)
-      if (s > 0 && o.batched_gen > 0) out.push_back({16, o.batched_gen, s});
+      if (s > 0 && o.batched_gen > 0) out.push_back({16, o.batched_gen, s, true});
   return out;
 }
 
@@ -252,15 +255,16 @@ Status run_model(const std::string& path, const BenchOptions& o, const BenchMach
       r.weight_type = dominant_type(m);
       r.n_threads = threads;
       r.n_batch = o.n_batch;
-      r.n_prompt = t.n_seq > 1 ? 0 : t.n_prompt;
+      r.n_prompt = t.batched ? 0 : t.n_prompt;
       r.n_gen = t.n_gen;
       r.n_seq = t.n_seq;
+      r.batched = t.batched;
       if (o.progress) std::fprintf(stderr, "osprey bench: %d/%d %s %s t=%d\n", ++done, total, path.c_str(), r.test_name().c_str(), threads);
       OSP_RETURN_IF_ERROR(runner.run(t).status());  // warm-up
       for (int rep = 0; rep < o.reps; ++rep) {
         OSP_ASSIGN_OR_RETURN(const Runner::Timing tm, runner.run(t));
         // Batched tests start each sequence with a short prompt; only their decode part counts.
-        r.samples_ns.push_back(std::max(1.0, t.n_seq > 1 ? tm.gen_ns : tm.prompt_ns + tm.gen_ns));
+        r.samples_ns.push_back(std::max(1.0, t.batched ? tm.gen_ns : tm.prompt_ns + tm.gen_ns));
       }
       r.finish();
       set_ceiling(r, mach.ceilings);

@@ -80,7 +80,7 @@ std::string csv_value(const nlohmann::json& v) {
 
 std::string BenchResult::test_name() const {
   std::string t;
-  if (n_seq > 1) return fmt::format("batch{} tg{}", n_seq, n_gen);
+  if (batched) return fmt::format("batch{} tg{}", n_seq, n_gen);
   if (n_prompt > 0) t = fmt::format("pp{}", n_prompt);
   if (n_gen > 0) t += fmt::format("{}tg{}", t.empty() ? "" : "+", n_gen);
   return t;

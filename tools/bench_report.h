@@ -20,7 +20,8 @@ struct BenchResult {
   int n_batch = 0;
   int n_prompt = 0;
   int n_gen = 0;
-  int n_seq = 1;  // > 1: batched decode with this many sequences
+  int n_seq = 1;         // sequences decoded together
+  bool batched = false;  // a --batched test (decode only, n_seq sequences per step)
   std::vector<double> samples_ns;
   // Derived.
   double avg_ns = 0, stddev_ns = 0, avg_ts = 0, stddev_ts = 0;
