@@ -111,6 +111,10 @@ void Engine::cancel(RequestId id) {
   std::lock_guard<std::mutex> lock(mu_);
   for (auto it = queue_.begin(); it != queue_.end(); ++it) {
     if ((*it)->id == id) {
+      {
+        std::lock_guard<std::mutex> l(stats_.mu);
+        stats_.s.requests_cancelled += 1;
+      }
       dropped_.push_back(std::move(*it));
       queue_.erase(it);
       cv_.notify_one();
@@ -144,13 +148,7 @@ void Engine::loop() {
       cancels.swap(cancels_);
       dropped.swap(dropped_);
     }
-    for (auto& r : dropped) {
-      {
-        std::lock_guard<std::mutex> l(stats_.mu);
-        stats_.s.requests_cancelled += 1;
-      }
-      tell(*r, base::cancelled("request cancelled while queued"), log_);
-    }
+    for (auto& r : dropped) tell(*r, base::cancelled("request cancelled while queued"), log_);
     for (RequestId id : cancels) scheduler_.cancel(id);
     {
       std::lock_guard<std::mutex> lock(mu_);
