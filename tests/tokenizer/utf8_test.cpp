@@ -1,6 +1,9 @@
 // UTF-8 scanning and sanitizing against the Unicode Standard's examples (chapter 3, "U+FFFD
 // Substitution of Maximal Subparts"), fed whole and in every two-way split.
 #include <gtest/gtest.h>
+#include <utf8proc.h>
+
+#include <cstdlib>
 
 #include "src/tokenizer/byte_level.h"
 #include "src/tokenizer/utf8.h"
@@ -67,6 +70,26 @@ TEST(Utf8, TruncatedTailIsOneReplacement) {
 TEST(Utf8, NfcComposesAndKeepsInvalidBytes) {
   EXPECT_EQ(nfc_normalize("e\xCC\x81"), "\xC3\xA9");  // e + U+0301 -> U+00E9
   EXPECT_EQ(nfc_normalize("e\xCC\x81\xFFx"), "\xC3\xA9\xFFx");
+}
+
+// nfc_normalize only sends non-ASCII runs (with the character before them) through utf8proc; it
+// must agree with utf8proc's NFC of the whole string.
+TEST(Utf8, NfcMatchesWholeStringNfc) {
+  const std::vector<std::string> cases = {
+      "plain ascii only",
+      "cafe\xCC\x81 and e\xCC\x81\xCC\xA3x",                 // combining marks after ASCII, reordered
+      "\xCC\x81 starts with a mark",
+      "\xE1\x84\x80\xE1\x85\xA1 jamo L+V -> \xEA\xB0\x80",    // U+1100 U+1161 -> U+AC00
+      "A\xCC\x8A\xE2\x84\xAB Angstrom sign",                 // A + ring, U+212B
+      "\xE4\xB8\xAD\xE6\x96\x87 mixed \xC3\xA9\xCC\x81 end",
+      "trailing mark a\xCC\x88",
+  };
+  for (const std::string& s : cases) {
+    utf8proc_uint8_t* whole = utf8proc_NFC(reinterpret_cast<const utf8proc_uint8_t*>(s.c_str()));
+    ASSERT_NE(whole, nullptr);
+    EXPECT_EQ(nfc_normalize(s), std::string(reinterpret_cast<const char*>(whole))) << s;
+    std::free(whole);
+  }
 }
 
 TEST(ByteLevel, Gpt2Mapping) {
