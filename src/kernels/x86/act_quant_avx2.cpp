@@ -75,6 +75,7 @@ void quantize_act_pair_avx2(const float* x, void* dst, int64_t k) {
 
 void quantize_act_q8k_avx2(const float* x, void* dst, int64_t k) {
   auto* out = static_cast<ActQ8K*>(dst);
+  const __m256i ones8 = _mm256_set1_epi8(1), ones16 = _mm256_set1_epi16(1);
   for (int64_t b = 0; b < k / tensor::kQK_K; ++b) {
     const float* xb = x + tensor::kQK_K * b;
     const float d = absmax(xb, tensor::kQK_K) / 127.0f;
@@ -82,15 +83,24 @@ void quantize_act_q8k_avx2(const float* x, void* dst, int64_t k) {
     const __m256 idv = _mm256_set1_ps(id);
     out[b].d = d;
     std::memset(out[b].pad, 0, sizeof(out[b].pad));
-    for (int j = 0; j < tensor::kQK_K / 32; ++j) {
+    // Sums of each 4 quants per register (lane l: quants 4l..4l+3), then of each 16.
+    __m256i s4[8];
+    for (int j = 0; j < 8; ++j) {
       int8_t* q = out[b].qs + 32 * j;
       quantize32(xb + 32 * j, idv, q);
-      // Sums of each 16 quants: widen to int16 and add in pairs with madd.
-      const __m256i q16a = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(q)));
-      const __m256i q16b = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(q + 16)));
-      out[b].bsums[2 * j] = static_cast<int16_t>(hsum_i32(_mm256_madd_epi16(q16a, _mm256_set1_epi16(1))));
-      out[b].bsums[2 * j + 1] = static_cast<int16_t>(hsum_i32(_mm256_madd_epi16(q16b, _mm256_set1_epi16(1))));
+      const __m256i v = _mm256_load_si256(reinterpret_cast<const __m256i*>(q));
+      // |q| <= 127, so maddubs(1, q) is exact; sign via the signed operand.
+      s4[j] = _mm256_madd_epi16(_mm256_maddubs_epi16(ones8, v), ones16);
     }
+    __m256i g[2];
+    for (int h = 0; h < 2; ++h) {
+      // w lane i: register 4h + (i % 4), half i / 4: the sum of one group of 16.
+      const __m256i u = _mm256_hadd_epi32(s4[4 * h], s4[4 * h + 1]);
+      const __m256i v = _mm256_hadd_epi32(s4[4 * h + 2], s4[4 * h + 3]);
+      g[h] = _mm256_permutevar8x32_epi32(_mm256_hadd_epi32(u, v), _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
+    }
+    const __m256i packed = _mm256_permute4x64_epi64(_mm256_packs_epi32(g[0], g[1]), 0xd8);
+    _mm256_store_si256(reinterpret_cast<__m256i*>(out[b].bsums), packed);
   }
 }
 
