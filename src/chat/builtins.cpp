@@ -137,13 +137,20 @@ class Namespace : public Object {
   }
   void repr(std::string& out, int depth) const override {
     out += "<Namespace ";
-    append_repr(out, Value::dict(attrs_), depth);
+    if (in_repr_) {  // a namespace that holds itself prints like Python's recursive dict
+      out += "{...}";
+    } else {
+      in_repr_ = true;
+      append_repr(out, Value::dict(attrs_), depth);
+      in_repr_ = false;
+    }
     out += ">";
   }
   void clear() override { attrs_.clear(); }
 
  private:
   Dict attrs_;
+  mutable bool in_repr_ = false;
 };
 
 class Cycler : public Object {

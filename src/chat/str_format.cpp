@@ -117,6 +117,7 @@ Result<std::string> format_number(const Value& v, const Spec& sp) {
         break;
       }
       case 'c': {
+        if (neg || mag > 0x10FFFF) return base::out_of_range("%c arg not in range(0x110000)");
         std::string ch;
         append_utf8(ch, static_cast<uint32_t>(mag));
         return pad(ch, "", sp, '<');
@@ -128,6 +129,9 @@ Result<std::string> format_number(const Value& v, const Spec& sp) {
     if (sp.grouping) body = group_digits(body, sp.grouping);
     if (sp.alt && t && t != 'd' && t != 'n') body = std::string("0") + (t == 'X' ? 'X' : t) + body;
   } else {
+    if (t && !is_float_type && t != 'n')
+      return base::invalid_argument(std::string("Unknown format code '") + t + "' for object of type '" +
+                                    type_name(v) + "'");
     double d = v.as_double();
     neg = std::signbit(d);
     d = std::fabs(d);
@@ -139,7 +143,7 @@ Result<std::string> format_number(const Value& v, const Spec& sp) {
       std::snprintf(buf.data(), buf.size(), "%.*f", prec, d * 100);
       body = std::string(buf.data()) + "%";
     } else {
-      const char c = t == 0 ? 'g' : t;
+      const char c = t == 0 || t == 'n' ? 'g' : t;
       const std::string f = std::string("%") + (sp.alt ? "#" : "") + ".*" + c;
       std::snprintf(buf.data(), buf.size(), f.c_str(), t == 0 && prec == 0 ? 1 : prec, d);
       body = buf.data();
