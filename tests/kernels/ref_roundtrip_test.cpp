@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <limits>
 #include <random>
 #include <vector>
 
@@ -189,10 +190,15 @@ TEST(RefQuants, ActivationQ8_KStoresGroupSums) {
   }
 }
 
-TEST(RefQuants, NonFiniteInputDoesNotCrash) {
+TEST(RefQuants, NonFiniteAndExtremeInputDoesNotCrash) {
   auto x = gaussian(256, 41);
   x[3] = std::numeric_limits<float>::quiet_NaN();
   x[100] = std::numeric_limits<float>::infinity();
+  x[130] = 1e-40f;  // subnormal
+  x[140] = 3e38f;
+  x[141] = -3e38f;
+  x[200] = 1e-40f;
+  for (int i = 224; i < 256; ++i) x[i] = (i % 2 ? 1e-41f : -2e-41f);  // a block of subnormals only
   for (const TypeBound& tb : kWeightTypes) {
     std::vector<uint8_t> q(tensor::row_size(tb.type, 256));
     quantize_row(tb.type, x.data(), q.data(), 256);
