@@ -5,6 +5,7 @@
 #include <cmath>
 #include <limits>
 #include <random>
+#include <thread>
 #include <vector>
 
 #include "src/kernels/ref/quants.h"
@@ -187,6 +188,22 @@ TEST(RefQuants, ActivationQ8_KStoresGroupSums) {
       EXPECT_EQ(b[ib].bsums[g], sum);
     }
     for (int j = 0; j < 256; ++j) EXPECT_LE(std::abs(b[ib].qs[j] * b[ib].d - x[256 * ib + j]), b[ib].d * 0.5001f);
+  }
+}
+
+TEST(RefQuants, QuantizersAreDeterministicAcrossThreads) {
+  // The quantize tool runs quantize_row on many threads at once: no shared state, same bytes.
+  const int64_t n = 256 * 16;
+  const auto x = gaussian(n, 51);
+  for (const TypeBound& tb : kWeightTypes) {
+    std::vector<uint8_t> a(tensor::row_size(tb.type, n)), b(a.size()), c(a.size());
+    quantize_row(tb.type, x.data(), a.data(), n);
+    std::thread t1([&] { quantize_row(tb.type, x.data(), b.data(), n); });
+    std::thread t2([&] { quantize_row(tb.type, x.data(), c.data(), n); });
+    t1.join();
+    t2.join();
+    EXPECT_EQ(a, b) << tensor::dtype_name(tb.type);
+    EXPECT_EQ(a, c) << tensor::dtype_name(tb.type);
   }
 }
 

@@ -4,8 +4,10 @@
 // The search minimises the plain squared error of the whole superblock:
 //   1. every sub-block gets its own best continuous fit (fit_symmetric / fit_asymmetric);
 //   2. the superblock scale(s) start at max(sub scale) / max code;
-//   3. "assign": for the fp16 superblock scale(s), every sub-block tries the integer codes within
-//      +-radius of its continuous scale (and min), re-rounds its quants for each, keeps the best;
+//   3. "assign": for the fp16 superblock scale(s), every sub-block tries the integer scale codes
+//      within +-radius of its continuous scale, re-rounds its quants for each (affine types: with
+//      the min code nearest its continuous min, then with the min code that best fits those
+//      quants), and keeps the best;
 //   4. "refit": with codes and quants fixed, the superblock scale(s) are the least-squares
 //      solution over all 256 elements (a 1x1 or 2x2 system), rounded to fp16;
 //   3 and 4 alternate while the error falls; the best assignment seen is kept.

@@ -1,8 +1,8 @@
 // Q4_0: blocks of 32, x = d * (q - 8) with q in [0, 15] and d in fp16. Byte j of qs holds element j
 // in its low nibble and element j + 16 in its high nibble.
 //
-// Quantizer: the exact least-squares sweep over the scale (fit_symmetric, both signs of d so the
-// largest magnitude may take level -8), then the best of the neighbouring fp16 scales with the
+// Quantizer: the exact least-squares sweep over the scale (fit_symmetric over 1/d in
+// [0.7, 1.15] * 8 / max|x|, both signs of d so the largest magnitude may take level -8), then the best of the neighbouring fp16 scales with the
 // levels re-rounded for it.
 #include "src/kernels/ref/quant_search.h"
 #include "src/kernels/ref/ref_types.h"

@@ -3,8 +3,8 @@
 // bsums[g] = sum of quants 16g..16g+15 (activations for the K-quants).
 //
 // The weight quantizer for Q8_0 sweeps the scale exactly (fit_symmetric, levels [-127, 127]) over
-// s in [0.97, 1.04] * 127 / max|x|, where the optimum always lies for 8 bits, then picks the best
-// neighbouring fp16 scale. The activation quantizers round to nearest with d = max|x| / 127.
+// s in [0.985, 1.02] * 127 / max|x| (where the optimum nearly always lies for 8 bits; a wider range
+// gains ~2 % RMSE for twice the time), then picks the best neighbouring fp16 scale. The activation quantizers round to nearest with d = max|x| / 127.
 #include <cmath>
 
 #include "src/kernels/ref/quant_search.h"
