@@ -288,9 +288,7 @@ static std::vector<std::string> split_whitespace(std::string_view s, int64_t max
     while (i < n && space_at(i)) ++i;
     if (i == n) break;
     if (maxsplit >= 0 && static_cast<int64_t>(out.size()) == maxsplit) {
-      size_t e = n;
-      while (e > i && space_at(e - 1)) --e;
-      out.emplace_back(s.substr(offs[i], offs[e] - offs[i]));
+      out.emplace_back(s.substr(offs[i]));  // the remainder keeps its trailing whitespace
       return out;
     }
     size_t j = i;
