@@ -43,6 +43,9 @@ struct PreTokenizerPreset {
 // kUnimplemented naming the value and listing the supported ones for anything else.
 Result<PreTokenizerPreset> pre_tokenizer_preset(std::string_view name);
 
+// Every name pre_tokenizer_preset accepts.
+std::vector<std::string> pre_tokenizer_preset_names();
+
 // The canonical preset name whose regexes equal `regexes`, or "" (used to name HF pre-tokenizers).
 std::string preset_name_for(const std::vector<std::string>& regexes);
 

@@ -141,6 +141,35 @@ TEST(PreTokenizer, DefaultAndFalconGroupThreeDigits) {
   EXPECT_EQ(split("falcon", "a,b 1234"), (Pieces{"a", ",", "b", " ", "123", "4"}));
 }
 
+TEST(PreTokenizer, EveryPresetCompiles) {
+  for (const std::string& name : pre_tokenizer_preset_names()) {
+    auto p = pre_tokenizer_preset(name);
+    ASSERT_TRUE(p.ok()) << name << ": " << p.status().to_string();
+    auto pt = PreTokenizer::create(p->regexes);
+    EXPECT_TRUE(pt.ok()) << name << ": " << pt.status().to_string();
+  }
+}
+
+TEST(PreTokenizer, DeepseekLlm) {
+  EXPECT_EQ(split("deepseek-llm", "Hello\xE4\xB8\x96\xE7\x95\x8C 123\n"),
+            (Pieces{"Hello", "\xE4\xB8\x96\xE7\x95\x8C", " ", "123", "\n"}));
+  // The third regex's range ":-~" spans the ASCII letters, so it cuts "t" out of " été" (the sets
+  // are applied one after the other to every piece, as HF's Sequence of Splits does).
+  EXPECT_EQ(split("deepseek-llm", " \xC3\xA9t\xC3\xA9!!  "), (Pieces{" \xC3\xA9", "t", "\xC3\xA9", "!!", "  "}));
+  // The letter class alone: Greek omega with oxia (U+1F7D) and with tonos (U+03CE) are letters
+  // (the class lists code points that NFC would change, so they are written as \x{...}).
+  auto preset = pre_tokenizer_preset("deepseek-llm");
+  ASSERT_TRUE(preset.ok());
+  auto letters = PreTokenizer::create({preset->regexes[1]});
+  ASSERT_TRUE(letters.ok());
+  std::vector<std::string_view> pieces;
+  letters->split(" \xE1\xBD\xBD\xCF\x8E\xE2\x84\xAA!", pieces);  // " ώώK!" with U+212A KELVIN SIGN
+  EXPECT_EQ(Pieces(pieces.begin(), pieces.end()), (Pieces{" \xE1\xBD\xBD\xCF\x8E\xE2\x84\xAA", "!"}));
+  pieces.clear();
+  letters->split("\xE2\x82\xAC", pieces);  // U+20AC EURO SIGN lies inside the wrong range K-U+212D only
+  EXPECT_EQ(Pieces(pieces.begin(), pieces.end()), (Pieces{"\xE2\x82\xAC"}));
+}
+
 TEST(PreTokenizer, DeepseekCoderSeparatesCjkAndDigits) {
   EXPECT_EQ(split("deepseek-coder", "ab\n12"), (Pieces{"ab", "\n", "1", "2"}));
 }
