@@ -5,6 +5,8 @@
 //   GEMM  (prompt, 512 tokens): one layer's matrices; GFLOP/s (2 per multiply-add; for int8 types
 //         the "effective" rate) and % of the fp32 FMA peak, and the layer-stack pp t/s it implies.
 //   BATCH (decode, 8 tokens over the GEMV stack): aggregate speed-up over 1 token.
+//   CORE  (1 thread, 2048 x 2048 weights already in L2): GB/s one core decodes when memory is not
+//         the limit; it must stay well above bandwidth / threads for GEMV to reach the ceiling.
 // Usage: kernels_bench [-t threads] [--types F16,Q8_0,...] [--passes n] [--min-mib n] [--no-batch]
 #include <algorithm>
 #include <cstdio>
@@ -187,8 +189,9 @@ int run(int argc, char** argv) {
   const double min_bytes = o.min_mib > 0 ? static_cast<double>(o.min_mib) * (1 << 20)
                                          : std::max(4.0 * static_cast<double>(std::max(l3, 0L)), 384.0 * (1 << 20));
 
-  std::printf("| type | GEMV set MiB | GEMV GB/s | %% of BW | tg t/s (layer stack) | GEMM GFLOP/s | %% of FMA peak | pp512 t/s (22 layers) | batch 8 speed-up |\n");
-  std::printf("|---|---|---|---|---|---|---|---|---|\n");
+  std::printf("| type | GEMV set MiB | GEMV GB/s | %% of BW | tg t/s (layer stack) | GEMM GFLOP/s | %% of FMA peak | pp512 t/s (22 layers) | batch 8 speed-up | core GB/s in L2 |\n");
+  std::printf("|---|---|---|---|---|---|---|---|---|---|\n");
+  base::ThreadPool one(1);
   for (DType t : o.types) {
     double layer_bytes = 0;
     for (const Shape& s : kLayer) layer_bytes += static_cast<double>(tensor::row_size(t, s.k)) * s.n_out;
@@ -211,9 +214,17 @@ int run(int argc, char** argv) {
     const double sg = time_pass(t, layer, x.data(), y.data(), 512, pool, std::max(1, o.passes / 2));
     const double gflops = 2.0 * layer.params * 512 / sg / 1e9;
     const double pp = 512.0 / (sg * 22);
-    std::printf("| %s | %.0f | %.1f | %.0f %% | %.1f | %.1f | %.0f %% | %.1f | %.2fx |\n", tensor::dtype_name(t),
+    // One core, weights resident in L2: 2048 x 2048, many passes.
+    Stack l2;
+    l2.bytes = tensor::row_size(t, 2048) * 2048;
+    l2.buf = base::aligned_alloc_array<uint8_t>(l2.bytes);
+    fill_weights(t, l2.buf.get(), l2.bytes, 99);
+    l2.mats = {{l2.buf.get(), {2048, 2048}}};
+    time_pass(t, l2, x.data(), y.data(), 1, one, 3);
+    const double sc = time_pass(t, l2, x.data(), y.data(), 1, one, 20 * o.passes);
+    std::printf("| %s | %.0f | %.1f | %.0f %% | %.1f | %.1f | %.0f %% | %.1f | %.2fx | %.1f |\n", tensor::dtype_name(t),
                 static_cast<double>(st.bytes) / (1 << 20), gbs, 100.0 * gbs / c.read_gbs_nt, tg, gflops,
-                100.0 * gflops / c.fma_gflops_nt, pp, speedup);
+                100.0 * gflops / c.fma_gflops_nt, pp, speedup, static_cast<double>(l2.bytes) / sc / 1e9);
     std::fflush(stdout);
   }
   return 0;

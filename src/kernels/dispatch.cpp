@@ -55,12 +55,12 @@ std::array<KernelTraits, sizeof...(I)> scalar_rows(std::index_sequence<I...>) {
 }
 
 #if defined(__x86_64__)
-std::vector<KernelTraits> avx2_rows(bool vnni) {
+std::vector<KernelTraits> avx2_rows(Isa isa) {
   namespace x = x86;
-  const Isa isa = vnni ? Isa::kAvxVnni : Isa::kAvx2;
-  auto row = [isa](DType t, ActFormat f, QuantizeActFn q, MatmulTileFn mm) {
+  const bool vnni = isa == Isa::kAvxVnni, z = isa == Isa::kAvx512;
+  auto row = [isa, z](DType t, ActFormat f, QuantizeActFn q, MatmulTileFn mm) {
     return KernelTraits{t, isa, f, tensor::info(t).block_size, q, mm, mm,
-                        f == ActFormat::kF32 ? nullptr : &x::gemm_scratch_bytes};
+                        f == ActFormat::kF32 ? nullptr : z ? &x::avx512_scratch_bytes : &x::gemm_scratch_bytes};
   };
   const ActFormat kF = ActFormat::kF32, kP = ActFormat::kQ8Pair, kK = ActFormat::kQ8K;
   const QuantizeActFn qp = &x::quantize_act_pair_avx2;
@@ -68,16 +68,16 @@ std::vector<KernelTraits> avx2_rows(bool vnni) {
       row(DType::kF32, kF, nullptr, &x::mm_f32_avx2),
       row(DType::kF16, kF, nullptr, &x::mm_f16_avx2),
       row(DType::kBF16, kF, nullptr, &x::mm_bf16_avx2),
-      row(DType::kQ4_0, kP, qp, vnni ? &x::mm_q4_0_vnni : &x::mm_q4_0_avx2),
-      row(DType::kQ4_1, kP, qp, vnni ? &x::mm_q4_1_vnni : &x::mm_q4_1_avx2),
-      row(DType::kQ5_0, kP, qp, vnni ? &x::mm_q5_0_vnni : &x::mm_q5_0_avx2),
-      row(DType::kQ5_1, kP, qp, vnni ? &x::mm_q5_1_vnni : &x::mm_q5_1_avx2),
-      row(DType::kQ8_0, kP, qp, vnni ? &x::mm_q8_0_vnni : &x::mm_q8_0_avx2),
-      row(DType::kQ2_K, kK, &x::quantize_act_q8k_avx2, &x::mm_q2_k_avx2),
-      row(DType::kQ3_K, kK, &x::quantize_act_q8k_avx2, &x::mm_q3_k_avx2),
-      row(DType::kQ4_K, kK, &x::quantize_act_q8k_avx2, &x::mm_q4_k_avx2),
-      row(DType::kQ5_K, kK, &x::quantize_act_q8k_avx2, &x::mm_q5_k_avx2),
-      row(DType::kQ6_K, kK, &x::quantize_act_q8k_avx2, &x::mm_q6_k_avx2),
+      row(DType::kQ4_0, kP, qp, z ? &x::mm_q4_0_avx512 : vnni ? &x::mm_q4_0_vnni : &x::mm_q4_0_avx2),
+      row(DType::kQ4_1, kP, qp, z ? &x::mm_q4_1_avx512 : vnni ? &x::mm_q4_1_vnni : &x::mm_q4_1_avx2),
+      row(DType::kQ5_0, kP, qp, z ? &x::mm_q5_0_avx512 : vnni ? &x::mm_q5_0_vnni : &x::mm_q5_0_avx2),
+      row(DType::kQ5_1, kP, qp, z ? &x::mm_q5_1_avx512 : vnni ? &x::mm_q5_1_vnni : &x::mm_q5_1_avx2),
+      row(DType::kQ8_0, kP, qp, z ? &x::mm_q8_0_avx512 : vnni ? &x::mm_q8_0_vnni : &x::mm_q8_0_avx2),
+      row(DType::kQ2_K, kK, &x::quantize_act_q8k_avx2, z ? &x::mm_q2_k_avx512 : &x::mm_q2_k_avx2),
+      row(DType::kQ3_K, kK, &x::quantize_act_q8k_avx2, z ? &x::mm_q3_k_avx512 : &x::mm_q3_k_avx2),
+      row(DType::kQ4_K, kK, &x::quantize_act_q8k_avx2, z ? &x::mm_q4_k_avx512 : &x::mm_q4_k_avx2),
+      row(DType::kQ5_K, kK, &x::quantize_act_q8k_avx2, z ? &x::mm_q5_k_avx512 : &x::mm_q5_k_avx2),
+      row(DType::kQ6_K, kK, &x::quantize_act_q8k_avx2, z ? &x::mm_q6_k_avx512 : &x::mm_q6_k_avx2),
   };
 }
 #endif
@@ -88,6 +88,7 @@ const base::CpuFeatures& cpu() {
 }
 bool cpu_has_avx2() { return cpu().avx2 && cpu().fma && cpu().f16c; }
 bool cpu_has_avxvnni() { return cpu_has_avx2() && cpu().avxvnni; }
+bool cpu_has_avx512() { return cpu_has_avx2() && cpu().avx512f && cpu().avx512bw && cpu().avx512vnni; }
 
 }  // namespace
 
@@ -99,12 +100,17 @@ const char* isa_name(Isa isa) {
       return "avx2";
     case Isa::kAvxVnni:
       return "avx2+avxvnni";
+    case Isa::kAvx512:
+      return "avx512";
   }
   return "?";
 }
 
 Isa best_isa() {
-  static const Isa kIsa = cpu_has_avxvnni() ? Isa::kAvxVnni : cpu_has_avx2() ? Isa::kAvx2 : Isa::kScalar;
+  static const Isa kIsa = cpu_has_avx512()    ? Isa::kAvx512
+                          : cpu_has_avxvnni() ? Isa::kAvxVnni
+                          : cpu_has_avx2()    ? Isa::kAvx2
+                                              : Isa::kScalar;
   return kIsa;
 }
 
@@ -118,13 +124,18 @@ const KernelTraits* kernel_traits(DType t, Isa isa) {
   }
 #if defined(__x86_64__)
   if (isa == Isa::kAvx2 && cpu_has_avx2()) {
-    static const std::vector<KernelTraits> kAvx2 = avx2_rows(false);
+    static const std::vector<KernelTraits> kAvx2 = avx2_rows(Isa::kAvx2);
     for (const KernelTraits& r : kAvx2)
       if (r.w_type == t) return &r;
   }
   if (isa == Isa::kAvxVnni && cpu_has_avxvnni()) {
-    static const std::vector<KernelTraits> kVnni = avx2_rows(true);
+    static const std::vector<KernelTraits> kVnni = avx2_rows(Isa::kAvxVnni);
     for (const KernelTraits& r : kVnni)
+      if (r.w_type == t) return &r;
+  }
+  if (isa == Isa::kAvx512 && cpu_has_avx512()) {
+    static const std::vector<KernelTraits> kZ = avx2_rows(Isa::kAvx512);
+    for (const KernelTraits& r : kZ)
       if (r.w_type == t) return &r;
   }
 #endif

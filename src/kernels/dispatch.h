@@ -16,8 +16,9 @@
 
 namespace osprey::kernels {
 
-// kAvxVnni is kAvx2 plus AVX-VNNI (vpdpbusd) for the 32-block quant types.
-enum class Isa { kScalar, kAvx2, kAvxVnni };
+// kAvxVnni is kAvx2 plus AVX-VNNI (vpdpbusd) for the 32-block quant types; kAvx512 adds AVX-512
+// (F, BW, VL, VNNI) prompt-batch kernels for every quantized type.
+enum class Isa { kScalar, kAvx2, kAvxVnni, kAvx512 };
 const char* isa_name(Isa isa);
 
 using QuantizeActFn = void (*)(const float* x, void* dst, int64_t k);

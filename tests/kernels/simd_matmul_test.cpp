@@ -118,6 +118,34 @@ TEST(SimdMatmul, AvxVnniQuant32TypesMatchOracle) {
   for (DType t : {DType::kQ4_0, DType::kQ4_1, DType::kQ5_0, DType::kQ5_1, DType::kQ8_0}) check_type(t, Isa::kAvxVnni, pool);
 }
 
+TEST(SimdMatmul, Avx512QuantTypesMatchOracle) {
+  if (kernel_traits(DType::kQ4_0, Isa::kAvx512) == nullptr) GTEST_SKIP() << "this CPU lacks AVX-512 F/BW/VNNI";
+  base::ThreadPool pool(2);
+  for (DType t : {DType::kQ4_0, DType::kQ4_1, DType::kQ5_0, DType::kQ5_1, DType::kQ8_0, DType::kQ2_K, DType::kQ3_K,
+                  DType::kQ4_K, DType::kQ5_K, DType::kQ6_K})
+    check_type(t, Isa::kAvx512, pool);
+}
+
+// Wider registers change no result: every SIMD instruction set gives the same bits.
+TEST(SimdMatmul, InstructionSetsAgreeBitwise) {
+  OSP_REQUIRE_AVX2();
+  base::ThreadPool pool(2);
+  for (DType t : test::kAllWeightTypes) {
+    const int64_t k = tensor::info(t).block_size == 32 ? 352 : 512, n_out = 23;
+    for (int64_t n_tok : {1, 5, 12}) {
+      SCOPED_TRACE(::testing::Message() << tensor::dtype_name(t) << " n_tok=" << n_tok);
+      const auto w = random_weights(t, n_out, k, 21);
+      const auto x = gaussian(n_tok * k, 22);
+      const auto ref = run_fast(t, w, x, n_out, n_tok, k, Isa::kAvx2, pool);
+      for (Isa isa : {Isa::kAvxVnni, Isa::kAvx512}) {
+        if (kernel_traits(t, isa) == nullptr) continue;
+        const auto y = run_fast(t, w, x, n_out, n_tok, k, isa, pool);
+        EXPECT_EQ(std::memcmp(y.data(), ref.data(), y.size() * 4), 0) << isa_name(isa);
+      }
+    }
+  }
+}
+
 TEST(SimdMatmul, Avx2KQuantTypesMatchOracle) {
   OSP_REQUIRE_AVX2();
   base::ThreadPool pool(2);

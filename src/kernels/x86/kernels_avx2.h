@@ -39,6 +39,23 @@ OSP_X86_MM(mm_q4_1_vnni);
 OSP_X86_MM(mm_q5_0_vnni);
 OSP_X86_MM(mm_q5_1_vnni);
 OSP_X86_MM(mm_q8_0_vnni);
+// gemm_avx512.cpp: AVX-512 F/BW/VL/VNNI (only when the CPU reports them): two weight rows per
+// 512-bit register for prompt batches; scratch is avx512_scratch_bytes(k) per thread.
+OSP_X86_MM(mm_q4_0_avx512);
+OSP_X86_MM(mm_q4_1_avx512);
+OSP_X86_MM(mm_q5_0_avx512);
+OSP_X86_MM(mm_q5_1_avx512);
+OSP_X86_MM(mm_q8_0_avx512);
+OSP_X86_MM(mm_q2_k_avx512);
+OSP_X86_MM(mm_q3_k_avx512);
+OSP_X86_MM(mm_q4_k_avx512);
+OSP_X86_MM(mm_q5_k_avx512);
+OSP_X86_MM(mm_q6_k_avx512);
+size_t unpack512_bytes(int64_t k);
+inline size_t avx512_scratch_bytes(int64_t k) {
+  const size_t a = gemm_scratch_bytes(k), b = unpack512_bytes(k);
+  return a > b ? a : b;
+}
 // qk_avx2.cpp: activations are ActQ8K rows.
 OSP_X86_MM(mm_q2_k_avx2);
 OSP_X86_MM(mm_q3_k_avx2);

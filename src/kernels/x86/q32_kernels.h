@@ -1,6 +1,7 @@
 // Matmul kernels for the 32-block weight types (Q4_0, Q4_1, Q5_0, Q5_1, Q8_0) against ActQ8Pair
-// activations, included by q32_avx2.cpp and (with OSP_X86_VNNI set to 1, compiled for AVX-VNNI)
-// q32_vnni.cpp. Everything has internal linkage, so each file gets its own instantiations.
+// activations, included by q32_avx2.cpp, q32_vnni.cpp (OSP_X86_VNNI 1: AVX-VNNI) and
+// gemm_avx512.cpp (OSP_X86_VNNI 2: AVX512-VNNI on 256-bit registers). Everything has internal
+// linkage, so each file gets its own instantiations.
 //
 // One step handles two weight blocks: register `a` holds values 0..15 of both blocks (block b in
 // the low 128 bits), register `b` values 16..31, the layout ActQ8Pair uses. Products are u8 x s8
@@ -57,7 +58,9 @@ OSP_INLINE __m256i xload(const int8_t* p) { return _mm256_load_si256(reinterpret
 
 // init + sum over both registers of u8 x s8 products, per int32 lane (4 products each).
 OSP_INLINE __m256i pair_dot(__m256i init, __m256i wa, __m256i xa, __m256i wb, __m256i xb) {
-#if OSP_X86_VNNI
+#if OSP_X86_VNNI == 2
+  return _mm256_dpbusd_epi32(_mm256_dpbusd_epi32(init, wa, xa), wb, xb);
+#elif OSP_X86_VNNI == 1
   return _mm256_dpbusd_avx_epi32(_mm256_dpbusd_avx_epi32(init, wa, xa), wb, xb);
 #else
   // Unsigned weights here are at most 31 (Q5), so two products of each int16 lane still fit.
@@ -179,7 +182,9 @@ struct Q8_0P : ScalesOf<BlockQ8_0, 0, 0, false> {
   static OSP_INLINE void mac(__m256& acc, const W& w, const ActQ8Pair& x) {
     const __m256i sa = _mm256_sign_epi8(xload(x.qa), w.a);
     const __m256i sb = _mm256_sign_epi8(xload(x.qb), w.b);
-#if OSP_X86_VNNI
+#if OSP_X86_VNNI == 2
+    const __m256i i = _mm256_dpbusd_epi32(_mm256_dpbusd_epi32(_mm256_setzero_si256(), w.abs_a, sa), w.abs_b, sb);
+#elif OSP_X86_VNNI == 1
     const __m256i i = _mm256_dpbusd_avx_epi32(_mm256_dpbusd_avx_epi32(_mm256_setzero_si256(), w.abs_a, sa), w.abs_b, sb);
 #else
     const __m256i i = _mm256_add_epi32(dot_u8s8(w.abs_a, sa), dot_u8s8(w.abs_b, sb));

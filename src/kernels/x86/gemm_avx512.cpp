@@ -1,0 +1,280 @@
+// AVX-512 (F, BW, VL, VNNI) kernels for the quantized types. Prompt batches hold two weight rows
+// in one 512-bit register (row r in the low half, r + 1 in the high half) against activations
+// broadcast to both halves, so every instruction does twice the AVX2 work; the weights are
+// unpacked as in the AVX2 path (the same policies) and then interleaved by row pairs. Each output
+// sees the same integer sums and the same float operations as on AVX2, so results are identical.
+// Decode and small batches use the 256-bit kernels with AVX512-VNNI dot products.
+#pragma GCC target("avx512f,avx512bw,avx512vl,avx512vnni")
+#define OSP_X86_VNNI 2
+#include "src/kernels/x86/q32_kernels.h"
+#include "src/kernels/x86/qk_kernels.h"
+
+namespace osprey::kernels::x86 {
+namespace {
+
+OSP_INLINE __m512i join(__m256i lo, __m256i hi) { return _mm512_inserti64x4(_mm512_castsi256_si512(lo), hi, 1); }
+OSP_INLINE __m512 join(__m256 lo, __m256 hi) {
+  return _mm512_castsi512_ps(join(_mm256_castps_si256(lo), _mm256_castps_si256(hi)));
+}
+OSP_INLINE __m512i bcast(const void* p) {
+  return _mm512_broadcast_i64x4(_mm256_load_si256(static_cast<const __m256i*>(p)));
+}
+OSP_INLINE __m512 bcast_ps(const float* p) { return _mm512_castsi512_ps(bcast(p)); }
+OSP_INLINE float hsum_lo(__m512 v) { return hsum(_mm512_castps512_ps256(v)); }
+OSP_INLINE float hsum_hi(__m512 v) {
+  return hsum(_mm256_castsi256_ps(_mm512_extracti64x4_epi64(_mm512_castps_si512(v), 1)));
+}
+
+// ---- 32-block types: two rows' W side by side ----
+
+template <class P>
+struct Pair2;
+
+template <>
+struct Pair2<Q4_0P> {
+  __m512i a, b;
+  __m512 d;
+  static Pair2 make(const Q4_0P::W& r0, const Q4_0P::W& r1) { return {join(r0.a, r1.a), join(r0.b, r1.b), join(r0.d, r1.d)}; }
+  OSP_INLINE void mac(__m512& acc, const ActQ8Pair& x) const {
+    const __m512i i = _mm512_dpbusd_epi32(_mm512_dpbusd_epi32(bcast(x.m8sum), a, bcast(x.qa)), b, bcast(x.qb));
+    acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(i), _mm512_mul_ps(d, bcast_ps(x.d)), acc);
+  }
+};
+
+template <>
+struct Pair2<Q5_0P> : Pair2<Q4_0P> {
+  static Pair2 make(const Q5_0P::W& r0, const Q5_0P::W& r1) {
+    Pair2 p;
+    static_cast<Pair2<Q4_0P>&>(p) = Pair2<Q4_0P>::make(r0, r1);
+    return p;
+  }
+  OSP_INLINE void mac(__m512& acc, const ActQ8Pair& x) const {
+    const __m512i bias = _mm512_slli_epi32(bcast(x.m8sum), 1);
+    const __m512i i = _mm512_dpbusd_epi32(_mm512_dpbusd_epi32(bias, a, bcast(x.qa)), b, bcast(x.qb));
+    acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(i), _mm512_mul_ps(d, bcast_ps(x.d)), acc);
+  }
+};
+
+template <>
+struct Pair2<Q4_1P> {
+  __m512i a, b;
+  __m512 d, m;
+  static Pair2 make(const Q4_1P::W& r0, const Q4_1P::W& r1) {
+    return {join(r0.a, r1.a), join(r0.b, r1.b), join(r0.d, r1.d), join(r0.m, r1.m)};
+  }
+  OSP_INLINE void mac(__m512& acc, const ActQ8Pair& x) const {
+    const __m512i i = _mm512_dpbusd_epi32(_mm512_dpbusd_epi32(_mm512_setzero_si512(), a, bcast(x.qa)), b, bcast(x.qb));
+    acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(i), _mm512_mul_ps(d, bcast_ps(x.d)), acc);
+    acc = _mm512_fmadd_ps(m, bcast_ps(x.s), acc);
+  }
+};
+
+template <>
+struct Pair2<Q5_1P> : Pair2<Q4_1P> {
+  static Pair2 make(const Q5_1P::W& r0, const Q5_1P::W& r1) {
+    Pair2 p;
+    static_cast<Pair2<Q4_1P>&>(p) = Pair2<Q4_1P>::make(r0, r1);
+    return p;
+  }
+};
+
+// Q8_0: |w| times x negated where w < 0 (AVX-512 has no byte sign instruction; w = 0 needs no
+// care since |w| = 0).
+template <>
+struct Pair2<Q8_0P> {
+  __m512i abs_a, abs_b;
+  __m512 d;
+  __mmask64 neg_a, neg_b;
+  static Pair2 make(const Q8_0P::W& r0, const Q8_0P::W& r1) {
+    return {join(r0.abs_a, r1.abs_a), join(r0.abs_b, r1.abs_b), join(r0.d, r1.d),
+            _mm512_movepi8_mask(join(r0.a, r1.a)), _mm512_movepi8_mask(join(r0.b, r1.b))};
+  }
+  OSP_INLINE void mac(__m512& acc, const ActQ8Pair& x) const {
+    const __m512i xa = bcast(x.qa), xb = bcast(x.qb);
+    const __m512i sa = _mm512_mask_sub_epi8(xa, neg_a, _mm512_setzero_si512(), xa);
+    const __m512i sb = _mm512_mask_sub_epi8(xb, neg_b, _mm512_setzero_si512(), xb);
+    const __m512i i = _mm512_dpbusd_epi32(_mm512_dpbusd_epi32(_mm512_setzero_si512(), abs_a, sa), abs_b, sb);
+    acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(i), _mm512_mul_ps(d, bcast_ps(x.d)), acc);
+  }
+};
+
+// Unpacks rows in pairs: u[p * RP + rp] for pair p, row pair rp (a missing last row is zeros).
+template <class P>
+struct PairUnpack512 {
+  static void unpack(const uint8_t* w, size_t wrb, int rows, int64_t k, uint8_t* dst) {
+    auto* u = reinterpret_cast<Pair2<P>*>(dst);
+    const int rp_n = (rows + 1) / 2;
+    const int64_t nb = k / 32;
+    const typename P::W zero{};
+    auto put = [&]<bool kTwo>(int64_t p) {
+      for (int rp = 0; rp < rp_n; ++rp) {
+        const typename P::W r0 = load_pair<P, kTwo>(w + (2 * rp) * wrb, 2 * p);
+        const typename P::W r1 = 2 * rp + 1 < rows ? load_pair<P, kTwo>(w + (2 * rp + 1) * wrb, 2 * p) : zero;
+        u[p * rp_n + rp] = Pair2<P>::make(r0, r1);
+      }
+    };
+    int64_t p = 0;
+    for (; p < nb / 2; ++p) put.template operator()<true>(p);
+    if (nb % 2) put.template operator()<false>(p);
+  }
+};
+
+template <class P, int R, int C>
+struct PairTile512 {
+  static constexpr int kRP = (R + 1) / 2;
+  static void run(const uint8_t* ub, const uint8_t* x, size_t xrb, float* y, int64_t ys, int64_t k) {
+    const auto* u = reinterpret_cast<const Pair2<P>*>(ub);
+    const int64_t np = (k / 32 + 1) / 2;
+    __m512 acc[kRP][C];
+#pragma GCC unroll 8
+    for (int r = 0; r < kRP; ++r)
+#pragma GCC unroll 8
+      for (int c = 0; c < C; ++c) acc[r][c] = _mm512_setzero_ps();
+    for (int64_t p = 0; p < np; ++p) {
+#pragma GCC unroll 8
+      for (int r = 0; r < kRP; ++r) {
+        const Pair2<P>& wd = u[p * kRP + r];
+#pragma GCC unroll 8
+        for (int c = 0; c < C; ++c) wd.mac(acc[r][c], reinterpret_cast<const ActQ8Pair*>(x + c * xrb)[p]);
+      }
+    }
+#pragma GCC unroll 8
+    for (int r = 0; r < kRP; ++r)
+#pragma GCC unroll 8
+      for (int c = 0; c < C; ++c) {
+        y[c * ys + 2 * r] = hsum_lo(acc[r][c]);
+        if (2 * r + 1 < R) y[c * ys + 2 * r + 1] = hsum_hi(acc[r][c]);
+      }
+  }
+};
+
+// ---- K-quants: two rows' unpacked super-blocks side by side ----
+
+struct alignas(64) UnpackedK2 {
+  __m512i q[8];
+  __m512i sc[8];
+  __m512i mn16;
+  __m512 d, dmin;  // [d_r x8 | d_r+1 x8]
+};
+
+template <class P>
+struct KUnpack512 {
+  static void unpack(const uint8_t* w, size_t wrb, int rows, int64_t k, uint8_t* dst) {
+    auto* u = reinterpret_cast<UnpackedK2*>(dst);
+    const int rp_n = (rows + 1) / 2;
+    alignas(32) UnpackedK h[2];
+    for (int64_t sb = 0; sb < k / tensor::kQK_K; ++sb)
+      for (int rp = 0; rp < rp_n; ++rp) {
+        for (int i = 0; i < 2; ++i) {
+          const int r = 2 * rp + i;
+          if (r < rows)
+            KUnpack<P>::unpack(w + r * wrb + sb * sizeof(typename P::Block), wrb, 1, tensor::kQK_K,
+                               reinterpret_cast<uint8_t*>(&h[i]));
+          else
+            h[i] = UnpackedK{};
+        }
+        UnpackedK2& o = u[sb * rp_n + rp];
+        for (int v = 0; v < 8; ++v) {
+          o.q[v] = join(h[0].q[v], h[1].q[v]);
+          o.sc[v] = join(h[0].sc[v], h[1].sc[v]);
+        }
+        o.mn16 = join(h[0].mn16, h[1].mn16);
+        o.d = join(_mm256_set1_ps(h[0].d), _mm256_set1_ps(h[1].d));
+        o.dmin = join(_mm256_set1_ps(h[0].dmin), _mm256_set1_ps(h[1].dmin));
+      }
+  }
+};
+
+template <int R, int C>
+struct KTile512 {
+  static constexpr int kRP = (R + 1) / 2;
+  static void run(const uint8_t* ub, const uint8_t* x, size_t xrb, float* y, int64_t ys, int64_t k) {
+    const auto* u = reinterpret_cast<const UnpackedK2*>(ub);
+    const int64_t nsb = k / tensor::kQK_K;
+    __m512 acc[kRP][C];
+#pragma GCC unroll 8
+    for (int r = 0; r < kRP; ++r)
+#pragma GCC unroll 8
+      for (int c = 0; c < C; ++c) acc[r][c] = _mm512_setzero_ps();
+    for (int64_t sb = 0; sb < nsb; ++sb) {
+      __m512i isum[kRP][C];
+#pragma GCC unroll 8
+      for (int r = 0; r < kRP; ++r)
+#pragma GCC unroll 8
+        for (int c = 0; c < C; ++c) isum[r][c] = _mm512_setzero_si512();
+#pragma GCC unroll 1
+      for (int v = 0; v < 8; ++v) {
+#pragma GCC unroll 8
+        for (int r = 0; r < kRP; ++r) {
+          const UnpackedK2& o = u[sb * kRP + r];
+          const __m512i q = _mm512_load_si512(&o.q[v]);
+#pragma GCC unroll 8
+          for (int c = 0; c < C; ++c) {
+            const ActQ8K& xb = reinterpret_cast<const ActQ8K*>(x + c * xrb)[sb];
+            const __m512i p = _mm512_maddubs_epi16(q, bcast(xb.qs + 32 * v));
+            isum[r][c] = _mm512_add_epi32(isum[r][c], _mm512_madd_epi16(p, _mm512_load_si512(&o.sc[v])));
+          }
+        }
+      }
+#pragma GCC unroll 8
+      for (int r = 0; r < kRP; ++r)
+#pragma GCC unroll 8
+        for (int c = 0; c < C; ++c) {
+          const UnpackedK2& o = u[sb * kRP + r];
+          const ActQ8K& xb = reinterpret_cast<const ActQ8K*>(x + c * xrb)[sb];
+          const __m512 mins = _mm512_cvtepi32_ps(_mm512_madd_epi16(bcast(xb.bsums), o.mn16));
+          const __m512 xd = _mm512_set1_ps(xb.d);
+          acc[r][c] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum[r][c]), _mm512_mul_ps(o.d, xd), acc[r][c]);
+          acc[r][c] = _mm512_fnmadd_ps(mins, _mm512_mul_ps(o.dmin, xd), acc[r][c]);
+        }
+    }
+#pragma GCC unroll 8
+    for (int r = 0; r < kRP; ++r)
+#pragma GCC unroll 8
+      for (int c = 0; c < C; ++c) {
+        y[c * ys + 2 * r] = hsum_lo(acc[r][c]);
+        if (2 * r + 1 < R) y[c * ys + 2 * r + 1] = hsum_hi(acc[r][c]);
+      }
+  }
+};
+
+template <int R, int C> using Q4_0W = PairTile512<Q4_0P, R, C>;
+template <int R, int C> using Q4_1W = PairTile512<Q4_1P, R, C>;
+template <int R, int C> using Q5_0W = PairTile512<Q5_0P, R, C>;
+template <int R, int C> using Q5_1W = PairTile512<Q5_1P, R, C>;
+template <int R, int C> using Q8_0W = PairTile512<Q8_0P, R, C>;
+
+}  // namespace
+
+// Decode (1 token) and small batches: the 256-bit kernels; prompt batches: 4 rows x 4 tokens.
+#define OSP_MM_512(name, UNPACK, T512, T, RV, RD, CD)                                                    \
+  void name(const void* w, size_t wrb, const void* x, size_t xrb, float* y, int64_t ys, int64_t n_rows, \
+            int64_t n_tok, int64_t k, uint8_t* scratch) {                                               \
+    if (n_tok == 1)                                                                                     \
+      mm_tiles<T, RV, 1>(w, wrb, x, xrb, y, ys, n_rows, n_tok, k);                                      \
+    else if (n_tok < kUnpackMinTokens || scratch == nullptr)                                            \
+      mm_tiles<T, RD, CD>(w, wrb, x, xrb, y, ys, n_rows, n_tok, k);                                     \
+    else                                                                                                \
+      mm_unpacked<UNPACK, T512, kUnpackRows, 4>(w, wrb, x, xrb, y, ys, n_rows, n_tok, k, scratch);      \
+  }
+
+OSP_MM_512(mm_q4_0_avx512, PairUnpack512<Q4_0P>, Q4_0W, Q4_0T, 2, 2, 4)
+OSP_MM_512(mm_q4_1_avx512, PairUnpack512<Q4_1P>, Q4_1W, Q4_1T, 2, 2, 4)
+OSP_MM_512(mm_q5_0_avx512, PairUnpack512<Q5_0P>, Q5_0W, Q5_0T, 2, 2, 4)
+OSP_MM_512(mm_q5_1_avx512, PairUnpack512<Q5_1P>, Q5_1W, Q5_1T, 2, 2, 4)
+OSP_MM_512(mm_q8_0_avx512, PairUnpack512<Q8_0P>, Q8_0W, Q8_0T, 2, 1, 4)
+OSP_MM_512(mm_q2_k_avx512, KUnpack512<Q2_KP>, KTile512, Q2_KT, 2, 2, 4)
+OSP_MM_512(mm_q3_k_avx512, KUnpack512<Q3_KP>, KTile512, Q3_KT, 2, 2, 4)
+OSP_MM_512(mm_q4_k_avx512, KUnpack512<Q4_KP>, KTile512, Q4_KT, 2, 2, 4)
+OSP_MM_512(mm_q5_k_avx512, KUnpack512<Q5_KP>, KTile512, Q5_KT, 2, 2, 4)
+OSP_MM_512(mm_q6_k_avx512, KUnpack512<Q6_KP>, KTile512, Q6_KT, 2, 2, 4)
+
+#undef OSP_MM_512
+
+size_t unpack512_bytes(int64_t k) {
+  const size_t pairs = static_cast<size_t>((k / 32 + 1) / 2) * sizeof(Pair2<Q8_0P>);
+  const size_t ks = static_cast<size_t>(k / tensor::kQK_K) * sizeof(UnpackedK2);
+  return (kUnpackRows / 2) * (pairs > ks ? pairs : ks) + 64;
+}
+
+}  // namespace osprey::kernels::x86
