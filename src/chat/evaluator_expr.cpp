@@ -182,6 +182,8 @@ Result<Value> Evaluator::eval_unary(const Expr& e, const ScopePtr& scope) {
 }
 
 Result<Value> Evaluator::eval_slice(const Expr& e, const ScopePtr& scope) {
+  // A slice inside a tuple subscript (x[::, 1]) is a key no sequence or dict accepts.
+  if (!e.a) return Value::undefined("slice objects cannot be used as a key");
   OSP_ASSIGN_OR_RETURN(Value obj, eval(*e.a, scope));
   SliceSpec spec;
   std::optional<int64_t>* parts[3] = {&spec.start, &spec.stop, &spec.step};

@@ -359,6 +359,8 @@ Result<ExprPtr> Parser::parse_subscript(ExprPtr node) {
   if (args.size() == 1) {
     index = std::move(args[0]);
   } else {
+    for (const auto& a : args)
+      if (a->kind == ExprKind::kSlice && !a->a) return error(cur(), "a slice cannot be part of a tuple subscript");
     index = make(ExprKind::kTuple, line);
     index->items = std::move(args);
     OSP_ASSIGN_OR_RETURN(index, finish(std::move(index)));

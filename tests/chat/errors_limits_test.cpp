@@ -62,6 +62,7 @@ TEST(ChatErrors, SyntaxErrors) {
       {R"X({# never closed)X", "missing end of comment"},
       {R"X({% raw %}never closed)X", "missing end of raw"},
       {R"X({{ x is defined is defined }})X", "chain multiple tests"},
+      {R"X({{ xs[::, -1] }})X", "slice cannot be part of a tuple"},
   });
 }
 
