@@ -84,7 +84,7 @@ void Router::handle(const HttpRequest& req, const ResponderPtr& r) const {
   std::string allowed;
   const Route* found = find(req, &allowed);
   Route fallback;
-  if (!found && allowed.empty() && fallback_ && (req.method == "GET" || req.method == "HEAD")) {
+  if (!found && allowed.empty() && fallback_ && req.method == "GET") {
     fallback = Route{req.method, req.path, fallback_, false};
     found = &fallback;
   }

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <filesystem>
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <thread>
 
@@ -10,6 +12,7 @@
 #include "server/http_server.h"
 #include "src/runtime/fake_backend.h"
 #include "tests/server/http_client.h"
+#include "tests/support/test_support.h"
 
 namespace osprey::server {
 namespace {
@@ -477,6 +480,24 @@ TEST_F(ApiTest, SlotsPropsAndMetrics) {
                         "osprey_inter_token_latency_seconds_count 2", "osprey_queue_wait_seconds_sum",
                         "osprey_kv_blocks_used", "# TYPE osprey_time_to_first_token_seconds histogram"})
     EXPECT_NE(m.body.find(k), std::string::npos) << k;
+}
+
+TEST_F(ApiTest, StaticFilesStayInsideTheirDirectory) {
+  std::string dir = test::temp_dir() + "/static";
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir + "/index.html") << "<html>hi</html>";
+  std::ofstream(test::temp_dir() + "/secret.txt") << "secret";
+  ApiParams ap;
+  ap.static_dir = dir;
+  start({.n_slots = 2}, {}, ap);
+  auto r = get("/");
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.body, "<html>hi</html>");
+  EXPECT_EQ(r.header("content-type"), "text/html; charset=utf-8");
+  EXPECT_EQ(get("/index.html").status, 200);
+  EXPECT_EQ(get("/../secret.txt").status, 404);
+  EXPECT_EQ(get("/%2e%2e/secret.txt").status, 404);
+  EXPECT_EQ(get("/missing.js").status, 404);
 }
 
 TEST_F(ApiTest, ApiKeyGuardsEverythingButHealth) {

@@ -215,6 +215,21 @@ TEST_F(TransportTest, StalledClientIsTimedOut) {
   EXPECT_TRUE(c.closed_by_peer());
 }
 
+TEST_F(TransportTest, ManyIdleKeepAliveConnectionsDoNotBlockOthers) {
+  TransportParams p;
+  p.n_threads = 1;  // one I/O thread serves them all
+  start(p);
+  std::vector<std::unique_ptr<TestClient>> idle;
+  for (int i = 0; i < 400; ++i) {
+    idle.push_back(std::make_unique<TestClient>(port()));
+    if (i % 50 == 0) ASSERT_EQ(idle.back()->request("GET", "/health").status, 200);
+  }
+  TestClient fresh(port());
+  EXPECT_EQ(fresh.request("GET", "/health").status, 200);
+  EXPECT_EQ(idle.front()->request("GET", "/health").status, 200);
+  EXPECT_EQ(idle.back()->request("GET", "/health").status, 200);
+}
+
 TEST_F(TransportTest, StopClosesIdleConnectionsAndReturns) {
   start();
   TestClient c(port());
