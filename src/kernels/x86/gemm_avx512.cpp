@@ -263,11 +263,11 @@ OSP_MM_512(mm_q4_1_avx512, PairUnpack512<Q4_1P>, Q4_1W, Q4_1T, 2, 2, 4)
 OSP_MM_512(mm_q5_0_avx512, PairUnpack512<Q5_0P>, Q5_0W, Q5_0T, 2, 2, 4)
 OSP_MM_512(mm_q5_1_avx512, PairUnpack512<Q5_1P>, Q5_1W, Q5_1T, 2, 2, 4)
 OSP_MM_512(mm_q8_0_avx512, PairUnpack512<Q8_0P>, Q8_0W, Q8_0T, 2, 1, 4)
-OSP_MM_512(mm_q2_k_avx512, KUnpack512<Q2_KP>, KTile512, Q2_KT, 2, 2, 4)
-OSP_MM_512(mm_q3_k_avx512, KUnpack512<Q3_KP>, KTile512, Q3_KT, 2, 2, 4)
-OSP_MM_512(mm_q4_k_avx512, KUnpack512<Q4_KP>, KTile512, Q4_KT, 2, 2, 4)
-OSP_MM_512(mm_q5_k_avx512, KUnpack512<Q5_KP>, KTile512, Q5_KT, 2, 2, 4)
-OSP_MM_512(mm_q6_k_avx512, KUnpack512<Q6_KP>, KTile512, Q6_KT, 2, 2, 4)
+OSP_MM_512(mm_q2_k_avx512, KUnpack512<Q2_KP>, KTile512, Q2_KT, 1, 2, 4)
+OSP_MM_512(mm_q3_k_avx512, KUnpack512<Q3_KP>, KTile512, Q3_KT, 1, 2, 4)
+OSP_MM_512(mm_q4_k_avx512, KUnpack512<Q4_KP>, KTile512, Q4_KT, 1, 2, 4)
+OSP_MM_512(mm_q5_k_avx512, KUnpack512<Q5_KP>, KTile512, Q5_KT, 1, 2, 4)
+OSP_MM_512(mm_q6_k_avx512, KUnpack512<Q6_KP>, KTile512, Q6_KT, 1, 2, 4)
 
 #undef OSP_MM_512
 
