@@ -60,14 +60,14 @@ std::vector<KernelTraits> avx2_rows(Isa isa) {
   const bool vnni = isa == Isa::kAvxVnni, z = isa == Isa::kAvx512;
   auto row = [isa, z](DType t, ActFormat f, QuantizeActFn q, MatmulTileFn mm) {
     return KernelTraits{t, isa, f, tensor::info(t).block_size, q, mm, mm,
-                        f == ActFormat::kF32 ? nullptr : z ? &x::avx512_scratch_bytes : &x::gemm_scratch_bytes};
+                        z ? &x::avx512_scratch_bytes : f == ActFormat::kF32 ? nullptr : &x::gemm_scratch_bytes};
   };
   const ActFormat kF = ActFormat::kF32, kP = ActFormat::kQ8Pair, kK = ActFormat::kQ8K;
   const QuantizeActFn qp = &x::quantize_act_pair_avx2;
   return {
-      row(DType::kF32, kF, nullptr, &x::mm_f32_avx2),
-      row(DType::kF16, kF, nullptr, &x::mm_f16_avx2),
-      row(DType::kBF16, kF, nullptr, &x::mm_bf16_avx2),
+      row(DType::kF32, kF, nullptr, z ? &x::mm_f32_avx512 : &x::mm_f32_avx2),
+      row(DType::kF16, kF, nullptr, z ? &x::mm_f16_avx512 : &x::mm_f16_avx2),
+      row(DType::kBF16, kF, nullptr, z ? &x::mm_bf16_avx512 : &x::mm_bf16_avx2),
       row(DType::kQ4_0, kP, qp, z ? &x::mm_q4_0_avx512 : vnni ? &x::mm_q4_0_vnni : &x::mm_q4_0_avx2),
       row(DType::kQ4_1, kP, qp, z ? &x::mm_q4_1_avx512 : vnni ? &x::mm_q4_1_vnni : &x::mm_q4_1_avx2),
       row(DType::kQ5_0, kP, qp, z ? &x::mm_q5_0_avx512 : vnni ? &x::mm_q5_0_vnni : &x::mm_q5_0_avx2),

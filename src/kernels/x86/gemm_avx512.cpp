@@ -8,6 +8,7 @@
 #define OSP_X86_VNNI 2
 #include "src/kernels/x86/q32_kernels.h"
 #include "src/kernels/x86/qk_kernels.h"
+#include "src/tensor/half.h"
 
 namespace osprey::kernels::x86 {
 namespace {
@@ -238,6 +239,76 @@ struct KTile512 {
   }
 };
 
+// ---- float weights: rows converted to f32 (zero-padded to 16) once per row tile ----
+
+inline int64_t pad16(int64_t k) { return (k + 15) / 16 * 16; }
+
+template <tensor::DType kType>
+struct FloatUnpack512 {
+  static void unpack(const uint8_t* w, size_t wrb, int rows, int64_t k, uint8_t* dst) {
+    auto* out = reinterpret_cast<float*>(dst);
+    const int64_t kp = pad16(k);
+    for (int r = 0; r < rows; ++r) {
+      const uint8_t* row = w + r * wrb;
+      float* o = out + r * kp;
+      int64_t i = 0;
+      for (; i + 16 <= k; i += 16) {
+        __m512 v;
+        if constexpr (kType == tensor::DType::kF32) {
+          v = _mm512_loadu_ps(reinterpret_cast<const float*>(row) + i);
+        } else if constexpr (kType == tensor::DType::kF16) {
+          v = _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(row + 2 * i)));
+        } else {
+          const __m512i h = _mm512_cvtepu16_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(row + 2 * i)));
+          v = _mm512_castsi512_ps(_mm512_slli_epi32(h, 16));
+        }
+        _mm512_store_ps(o + i, v);
+      }
+      for (; i < kp; ++i) {
+        float v = 0.0f;
+        if (i < k) {
+          if constexpr (kType == tensor::DType::kF32) v = reinterpret_cast<const float*>(row)[i];
+          else if constexpr (kType == tensor::DType::kF16) v = tensor::fp16_to_fp32(load_u16(row + 2 * i));
+          else v = tensor::bf16_to_fp32(load_u16(row + 2 * i));
+        }
+        o[i] = v;
+      }
+    }
+  }
+};
+
+// R rows x C tokens of f32 dot products; the activation tail past k is masked off.
+template <int R, int C>
+struct FloatTile512 {
+  static void run(const uint8_t* ub, const uint8_t* x, size_t xrb, float* y, int64_t ys, int64_t k) {
+    const auto* w = reinterpret_cast<const float*>(ub);
+    const int64_t kp = pad16(k);
+    __m512 acc[R][C];
+#pragma GCC unroll 8
+    for (int r = 0; r < R; ++r)
+#pragma GCC unroll 8
+      for (int c = 0; c < C; ++c) acc[r][c] = _mm512_setzero_ps();
+    auto step = [&](int64_t i, __mmask16 m) {
+      __m512 wv[R];
+#pragma GCC unroll 8
+      for (int r = 0; r < R; ++r) wv[r] = _mm512_load_ps(w + r * kp + i);
+#pragma GCC unroll 8
+      for (int c = 0; c < C; ++c) {
+        const __m512 xv = _mm512_maskz_loadu_ps(m, reinterpret_cast<const float*>(x + c * xrb) + i);
+#pragma GCC unroll 8
+        for (int r = 0; r < R; ++r) acc[r][c] = _mm512_fmadd_ps(wv[r], xv, acc[r][c]);
+      }
+    };
+    int64_t i = 0;
+    for (; i + 16 <= k; i += 16) step(i, 0xffff);
+    if (i < k) step(i, static_cast<__mmask16>((1u << (k - i)) - 1));
+#pragma GCC unroll 8
+    for (int r = 0; r < R; ++r)
+#pragma GCC unroll 8
+      for (int c = 0; c < C; ++c) y[c * ys + r] = _mm512_reduce_add_ps(acc[r][c]);
+  }
+};
+
 template <int R, int C> using Q4_0W = PairTile512<Q4_0P, R, C>;
 template <int R, int C> using Q4_1W = PairTile512<Q4_1P, R, C>;
 template <int R, int C> using Q5_0W = PairTile512<Q5_0P, R, C>;
@@ -271,10 +342,29 @@ OSP_MM_512(mm_q6_k_avx512, KUnpack512<Q6_KP>, KTile512, Q6_KT, 1, 2, 4)
 
 #undef OSP_MM_512
 
+// Float weights: decode and small batches stay on the AVX2 kernels (float_avx2.cpp).
+#define OSP_MM_512F(name, TYPE, AVX2)                                                                     \
+  void name(const void* w, size_t wrb, const void* x, size_t xrb, float* y, int64_t ys, int64_t n_rows, \
+            int64_t n_tok, int64_t k, uint8_t* scratch) {                                               \
+    if (n_tok < kUnpackMinTokens || scratch == nullptr)                                                 \
+      AVX2(w, wrb, x, xrb, y, ys, n_rows, n_tok, k, scratch);                                           \
+    else                                                                                                \
+      mm_unpacked<FloatUnpack512<TYPE>, FloatTile512, kUnpackRows, 6>(w, wrb, x, xrb, y, ys, n_rows, n_tok, \
+                                                                      k, scratch);                      \
+  }
+
+OSP_MM_512F(mm_f32_avx512, tensor::DType::kF32, mm_f32_avx2)
+OSP_MM_512F(mm_f16_avx512, tensor::DType::kF16, mm_f16_avx2)
+OSP_MM_512F(mm_bf16_avx512, tensor::DType::kBF16, mm_bf16_avx2)
+
+#undef OSP_MM_512F
+
 size_t unpack512_bytes(int64_t k) {
   const size_t pairs = static_cast<size_t>((k / 32 + 1) / 2) * sizeof(Pair2<Q8_0P>);
   const size_t ks = static_cast<size_t>(k / tensor::kQK_K) * sizeof(UnpackedK2);
-  return (kUnpackRows / 2) * (pairs > ks ? pairs : ks) + 64;
+  const size_t fl = kUnpackRows * static_cast<size_t>(pad16(k)) * sizeof(float);
+  const size_t q = (kUnpackRows / 2) * (pairs > ks ? pairs : ks);
+  return (q > fl ? q : fl) + 64;
 }
 
 }  // namespace osprey::kernels::x86

@@ -51,6 +51,9 @@ OSP_X86_MM(mm_q3_k_avx512);
 OSP_X86_MM(mm_q4_k_avx512);
 OSP_X86_MM(mm_q5_k_avx512);
 OSP_X86_MM(mm_q6_k_avx512);
+OSP_X86_MM(mm_f32_avx512);
+OSP_X86_MM(mm_f16_avx512);
+OSP_X86_MM(mm_bf16_avx512);
 size_t unpack512_bytes(int64_t k);
 inline size_t avx512_scratch_bytes(int64_t k) {
   const size_t a = gemm_scratch_bytes(k), b = unpack512_bytes(k);
