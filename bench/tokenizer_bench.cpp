@@ -112,7 +112,7 @@ void bench(const std::string& name, const Tokenizer& tok, const std::string& tex
 
 std::string find_shared() {
   if (const char* s = std::getenv("OSPREY_SHARED")) return s;
-  for (const fs::path p : {fs::path("../shared"), fs::path("../../shared"), fs::path(__FILE__).parent_path().parent_path().parent_path() / "shared"})
+  for (const fs::path& p : {fs::path("../shared"), fs::path("../../shared"), fs::path(__FILE__).parent_path().parent_path().parent_path() / "shared"})
     if (fs::is_directory(p)) return p.string();
   return "";
 }

@@ -47,22 +47,24 @@ int32_t SpmModel::lookup(std::string_view piece) const {
   return id >= 0 && mergeable_[id] ? id : -1;
 }
 
-void SpmModel::encode(std::string_view text, std::vector<int32_t>& out) const {
+void SpmModel::encode(std::string_view text, std::vector<int32_t>& out, WordCache& cache) const {
   std::vector<Symbol> sym;
   std::vector<Bigram> heap;
+  auto segment = [&](std::string_view seg, std::vector<int32_t>& o) { encode_segment(seg, sym, heap, o); };
   size_t seg = 0;
   bool prev_space = false;
   for (size_t pos = 0; pos < text.size();) {
     const size_t len = utf8_char_len(text.substr(pos));
     const bool space = text.substr(pos, len) == kSpace;
     if (split_before_spaces_ && space && !prev_space && pos > seg) {
-      encode_segment(text.substr(seg, pos - seg), sym, heap, out);
+      cache.encode(text.substr(seg, pos - seg), out, segment);
       seg = pos;
     }
     prev_space = space;
     pos += len;
   }
-  encode_segment(text.substr(seg), sym, heap, out);
+  if (split_before_spaces_) cache.encode(text.substr(seg), out, segment);
+  else encode_segment(text.substr(seg), sym, heap, out);
 }
 
 void SpmModel::encode_segment(std::string_view text, std::vector<Symbol>& sym, std::vector<Bigram>& heap,

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "src/tokenizer/vocab.h"
+#include "src/tokenizer/word_cache.h"
 
 namespace osprey::tokenizer {
 
@@ -18,7 +19,12 @@ class SpmModel {
   SpmModel(const VocabData& v, const TokenIndex& index);
 
   // Appends the ids of `text`, whose spaces the caller has already replaced by "▁". O(n log n).
-  void encode(std::string_view text, std::vector<int32_t>& out) const;
+  // Runs that start with "▁" go through `cache` when the text is merged run by run.
+  void encode(std::string_view text, std::vector<int32_t>& out, WordCache& cache) const;
+  void encode(std::string_view text, std::vector<int32_t>& out) const {
+    WordCache none(false);
+    encode(text, out, none);
+  }
 
   struct Bigram {
     float score;

@@ -4,8 +4,6 @@
 #include <fmt/format.h>
 
 #include <filesystem>
-#include <functional>
-#include <unordered_map>
 
 #include "src/gguf/gguf_reader.h"
 #include "src/tokenizer/bpe.h"
@@ -14,6 +12,7 @@
 #include "src/tokenizer/pretokenizer.h"
 #include "src/tokenizer/special_split.h"
 #include "src/tokenizer/spm.h"
+#include "src/tokenizer/word_cache.h"
 #include "src/tokenizer/wpm.h"
 
 namespace osprey::tokenizer {
@@ -53,40 +52,6 @@ int parse_byte_token(std::string_view t) {
     else return -1;
   }
   return v;
-}
-
-// Ids of the words already segmented during one encode call: text repeats words a lot, and a hit
-// skips the merge loop. Bounded in entries and word length.
-struct WordCache {
-  struct Hash {
-    using is_transparent = void;
-    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-  };
-  std::unordered_map<std::string, std::pair<uint32_t, uint32_t>, Hash, std::equal_to<>> index;  // offset, count
-  std::vector<int32_t> ids;
-};
-
-constexpr size_t kMaxCachedWordBytes = 64;
-constexpr size_t kMaxCachedWords = 1 << 16;
-
-void encode_word_cached(const BpeModel& bpe, std::string_view w, WordCache& cache, std::vector<int32_t>& out,
-                        BpeScratch& scratch) {
-  if (w.size() < 3 || w.size() > kMaxCachedWordBytes) {
-    bpe.encode_word(w, out, scratch);
-    return;
-  }
-  if (auto it = cache.index.find(w); it != cache.index.end()) {
-    const auto [offset, count] = it->second;
-    out.insert(out.end(), cache.ids.begin() + offset, cache.ids.begin() + offset + count);
-    return;
-  }
-  const size_t before = out.size();
-  bpe.encode_word(w, out, scratch);
-  if (cache.index.size() < kMaxCachedWords) {
-    cache.index.emplace(std::string(w), std::pair<uint32_t, uint32_t>(static_cast<uint32_t>(cache.ids.size()),
-                                                                      static_cast<uint32_t>(out.size() - before)));
-    cache.ids.insert(cache.ids.end(), out.begin() + before, out.end());
-  }
 }
 
 bool is_eog_text(std::string_view t) {
@@ -190,7 +155,7 @@ std::vector<int32_t> Tokenizer::encode(std::string_view text, bool add_special, 
   std::string buf;
   std::vector<std::string_view> words;
   BpeScratch scratch;
-  WordCache cache;
+  WordCache cache(text.size() >= WordCache::kMinTextBytes);
   for (const Fragment& f : fragments) {
     if (f.token >= 0) {
       out.push_back(f.token);
@@ -201,7 +166,7 @@ std::vector<int32_t> Tokenizer::encode(std::string_view text, bool add_special, 
       buf.clear();
       if (v.add_space_prefix && prev_special) buf += kSpace;
       append_escaped(f.text, buf);
-      m.spm->encode(buf, out);
+      m.spm->encode(buf, out, cache);
     } else if (m.bpe) {
       std::string_view t = f.text;
       if (v.nfc) {
@@ -210,7 +175,8 @@ std::vector<int32_t> Tokenizer::encode(std::string_view text, bool add_special, 
       }
       words.clear();
       m.pre.split(t, words);
-      for (std::string_view w : words) encode_word_cached(*m.bpe, w, cache, out, scratch);
+      for (std::string_view w : words)
+        cache.encode(w, out, [&](std::string_view x, std::vector<int32_t>& o) { m.bpe->encode_word(x, o, scratch); });
     } else {
       m.wpm->encode(f.text, out);
     }
