@@ -377,42 +377,18 @@ Status Evaluator::exec(const Stmt& s, const ScopePtr& scope) {
   DepthScope guard(depth_);
   Status st;
   if (depth_ > limits_.max_depth) {
-    st = base::resource_exhausted("template evaluation nested deeper than " +
-                                  std::to_string(limits_.max_depth) + " levels");
+    st = depth_error();
   } else {
     switch (s.kind) {
       case StmtKind::kData:
         st = emit(s.text);
         break;
-      case StmtKind::kPrint: {
-        auto v = eval(*s.expr, scope);
-        if (!v.ok()) {
-          st = v.status();
-        } else if (v->is_string()) {
-          st = emit(v->str());
-        } else {
-          st = emit(to_str(v.value()));
-        }
+      case StmtKind::kPrint:
+        st = exec_print(s, scope);
         break;
-      }
-      case StmtKind::kIf: {
-        bool done = false;
-        for (const auto& [cond, body] : s.branches) {
-          auto c = eval(*cond, scope);
-          if (!c.ok()) {
-            st = c.status();
-            done = true;
-            break;
-          }
-          if (truthy(c.value())) {
-            st = exec_body(body, scope);
-            done = true;
-            break;
-          }
-        }
-        if (!done) st = exec_body(s.else_body, scope);
+      case StmtKind::kIf:
+        st = exec_if(s, scope);
         break;
-      }
       case StmtKind::kFor:
         st = exec_for(s, scope);
         break;
@@ -424,31 +400,12 @@ Status Evaluator::exec(const Stmt& s, const ScopePtr& scope) {
       case StmtKind::kCallBlock:
         st = exec_call_block(s, scope);
         break;
-      case StmtKind::kFilterBlock: {
-        auto text = capture(s.body, scope);
-        if (!text.ok()) {
-          st = text.status();
-          break;
-        }
-        auto in = make_string(std::move(text).value());
-        if (!in.ok()) {
-          st = in.status();
-          break;
-        }
-        auto v = apply_filter_chain(*s.filter, in.value(), scope);
-        st = v.ok() ? emit(to_str(v.value())) : v.status();
+      case StmtKind::kFilterBlock:
+        st = exec_filter_block(s, scope);
         break;
-      }
-      case StmtKind::kWith: {
-        auto child = std::make_shared<Scope>(scope);
-        for (const auto& [target, expr] : s.assigns) {
-          auto v = eval(*expr, child);
-          st = v.ok() ? assign(target, v.value(), child) : v.status();
-          if (!st.ok()) break;
-        }
-        if (st.ok()) st = exec_body(s.body, child);
+      case StmtKind::kWith:
+        st = exec_with(s, scope);
         break;
-      }
       case StmtKind::kBreak:
         flow_ = Flow::kBreak;
         break;
@@ -460,12 +417,43 @@ Status Evaluator::exec(const Stmt& s, const ScopePtr& scope) {
         break;
     }
   }
-  if (!st.ok() && !error_located_) {
-    error_located_ = true;
-    return Status(st.code(), "template error at line " + std::to_string(s.line) + ": " +
-                                 st.message());
-  }
+  if (!st.ok() && !error_located_) return locate(s, st);
   return st;
+}
+
+[[gnu::noinline, gnu::cold]] Status Evaluator::locate(const Stmt& s, const Status& st) {
+  error_located_ = true;
+  return Status(st.code(), "template error at line " + std::to_string(s.line) + ": " + st.message());
+}
+
+Status Evaluator::exec_if(const Stmt& s, const ScopePtr& scope) {
+  for (const auto& [cond, body] : s.branches) {
+    OSP_ASSIGN_OR_RETURN(Value c, eval(*cond, scope));
+    if (truthy(c)) return exec_body(body, scope);
+  }
+  return exec_body(s.else_body, scope);
+}
+
+Status Evaluator::exec_print(const Stmt& s, const ScopePtr& scope) {
+  OSP_ASSIGN_OR_RETURN(Value v, eval(*s.expr, scope));
+  if (v.is_string()) return emit(v.str());
+  return emit(to_str(v));
+}
+
+Status Evaluator::exec_filter_block(const Stmt& s, const ScopePtr& scope) {
+  OSP_ASSIGN_OR_RETURN(std::string text, capture(s.body, scope));
+  OSP_ASSIGN_OR_RETURN(Value in, make_string(std::move(text)));
+  OSP_ASSIGN_OR_RETURN(Value v, apply_filter_chain(*s.filter, in, scope));
+  return emit(to_str(v));
+}
+
+Status Evaluator::exec_with(const Stmt& s, const ScopePtr& scope) {
+  auto child = std::make_shared<Scope>(scope);
+  for (const auto& [target, expr] : s.assigns) {
+    OSP_ASSIGN_OR_RETURN(Value v, eval(*expr, child));
+    OSP_RETURN_IF_ERROR(assign(target, v, child));
+  }
+  return exec_body(s.body, child);
 }
 
 Status Evaluator::exec_for(const Stmt& s, const ScopePtr& scope) {
@@ -476,9 +464,7 @@ Status Evaluator::exec_for(const Stmt& s, const ScopePtr& scope) {
 
 Result<std::string> Evaluator::capture_loop(const Stmt& s, const ScopePtr& scope, List items, int depth) {
   DepthScope guard(depth_);
-  if (depth_ > limits_.max_depth)
-    return base::resource_exhausted("template evaluation nested deeper than " +
-                                    std::to_string(limits_.max_depth) + " levels");
+  if (depth_ > limits_.max_depth) return depth_error();
   std::string buf;
   std::string* saved = out_;
   out_ = &buf;

@@ -74,6 +74,11 @@ class Evaluator {
   Status exec_body(const Body& body, const ScopePtr& scope);
   Status exec(const Stmt& s, const ScopePtr& scope);
   Status exec_for(const Stmt& s, const ScopePtr& scope);
+  Status exec_if(const Stmt& s, const ScopePtr& scope);
+  Status exec_print(const Stmt& s, const ScopePtr& scope);
+  Status exec_filter_block(const Stmt& s, const ScopePtr& scope);
+  Status exec_with(const Stmt& s, const ScopePtr& scope);
+  Status locate(const Stmt& s, const Status& st);
   Status exec_set(const Stmt& s, const ScopePtr& scope);
   Status exec_call_block(const Stmt& s, const ScopePtr& scope);
   Status assign(const Target& t, const Value& v, const ScopePtr& scope);
@@ -84,6 +89,11 @@ class Evaluator {
   Result<Value> eval(const Expr& e, const ScopePtr& scope);
   Result<Value> eval_inner(const Expr& e, const ScopePtr& scope);
   Result<Value> eval_compare(const Expr& e, const ScopePtr& scope);
+  Result<Value> eval_sequence(const Expr& e, const ScopePtr& scope);
+  Result<Value> eval_dict(const Expr& e, const ScopePtr& scope);
+  Result<Value> eval_concat(const Expr& e, const ScopePtr& scope);
+  Result<Value> eval_filter_or_test(const Expr& e, const ScopePtr& scope);
+  Status depth_error() const;
   Result<Value> eval_unary(const Expr& e, const ScopePtr& scope);
   Result<Value> eval_slice(const Expr& e, const ScopePtr& scope);
   Result<Value> eval_call(const Expr& e, const ScopePtr& scope, const Value* caller);

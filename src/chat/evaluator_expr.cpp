@@ -32,12 +32,16 @@ const char* cmp_name(CmpOp op) {
 
 }  // namespace
 
+// Error paths live out of line so the recursive frames stay small.
+[[gnu::noinline, gnu::cold]] Status Evaluator::depth_error() const {
+  return base::resource_exhausted("template evaluation nested deeper than " +
+                                  std::to_string(limits_.max_depth) + " levels");
+}
+
 Result<Value> Evaluator::eval(const Expr& e, const ScopePtr& scope) {
   OSP_RETURN_IF_ERROR(step());
   DepthScope guard(depth_);
-  if (depth_ > limits_.max_depth)
-    return base::resource_exhausted("template evaluation nested deeper than " +
-                                    std::to_string(limits_.max_depth) + " levels");
+  if (depth_ > limits_.max_depth) return depth_error();
   return eval_inner(e, scope);
 }
 
@@ -48,26 +52,10 @@ Result<Value> Evaluator::eval_inner(const Expr& e, const ScopePtr& scope) {
     case ExprKind::kName:
       return lookup(e.name, scope);
     case ExprKind::kList:
-    case ExprKind::kTuple: {
-      List items;
-      items.reserve(e.items.size());
-      for (const auto& it : e.items) {
-        OSP_ASSIGN_OR_RETURN(Value v, eval(*it, scope));
-        items.push_back(std::move(v));
-      }
-      return make_list(std::move(items), e.kind == ExprKind::kTuple ? ListKind::kTuple : ListKind::kList);
-    }
-    case ExprKind::kDict: {
-      Dict d;
-      for (size_t i = 0; i + 1 < e.items.size(); i += 2) {
-        OSP_ASSIGN_OR_RETURN(Value k, eval(*e.items[i], scope));
-        if ((k.is_list() && k.list_kind() != ListKind::kTuple) || k.is_dict() || k.is_undefined())
-          return base::invalid_argument(std::string("unhashable type: '") + type_name(k) + "'");
-        OSP_ASSIGN_OR_RETURN(Value v, eval(*e.items[i + 1], scope));
-        d.set(std::move(k), std::move(v));
-      }
-      return make_dict(std::move(d));
-    }
+    case ExprKind::kTuple:
+      return eval_sequence(e, scope);
+    case ExprKind::kDict:
+      return eval_dict(e, scope);
     case ExprKind::kUnary:
       return eval_unary(e, scope);
     case ExprKind::kBinary: {
@@ -75,25 +63,14 @@ Result<Value> Evaluator::eval_inner(const Expr& e, const ScopePtr& scope) {
       OSP_ASSIGN_OR_RETURN(Value b, eval(*e.b, scope));
       return binary_op(*this, e.bin_op, a, b);
     }
-    case ExprKind::kAnd: {
-      OSP_ASSIGN_OR_RETURN(Value a, eval(*e.a, scope));
-      if (!truthy(a)) return a;
-      return eval(*e.b, scope);
-    }
+    case ExprKind::kAnd:
     case ExprKind::kOr: {
       OSP_ASSIGN_OR_RETURN(Value a, eval(*e.a, scope));
-      if (truthy(a)) return a;
+      if (truthy(a) == (e.kind == ExprKind::kOr)) return a;
       return eval(*e.b, scope);
     }
-    case ExprKind::kConcat: {
-      std::string s;
-      for (const auto& it : e.items) {
-        OSP_ASSIGN_OR_RETURN(Value v, eval(*it, scope));
-        append_str(s, v);
-        OSP_RETURN_IF_ERROR(check_string_size(s.size()));
-      }
-      return make_string(std::move(s));
-    }
+    case ExprKind::kConcat:
+      return eval_concat(e, scope);
     case ExprKind::kCompare:
       return eval_compare(e, scope);
     case ExprKind::kCond: {
@@ -115,22 +92,53 @@ Result<Value> Evaluator::eval_inner(const Expr& e, const ScopePtr& scope) {
       return eval_slice(e, scope);
     case ExprKind::kCall:
       return eval_call(e, scope, nullptr);
-    case ExprKind::kFilter: {
-      if (!e.a) return base::internal_error("filter without operand");
-      OSP_ASSIGN_OR_RETURN(Value v, eval(*e.a, scope));
-      CallArgs args;
-      OSP_RETURN_IF_ERROR(eval_args(e, scope, args));
-      return apply_filter(e.name, v, args);
-    }
-    case ExprKind::kTest: {
-      OSP_ASSIGN_OR_RETURN(Value v, eval(*e.a, scope));
-      CallArgs args;
-      OSP_RETURN_IF_ERROR(eval_args(e, scope, args));
-      OSP_ASSIGN_OR_RETURN(bool r, apply_test(e.name, v, args));
-      return Value::boolean(r != e.negated);
-    }
+    case ExprKind::kFilter:
+    case ExprKind::kTest:
+      return eval_filter_or_test(e, scope);
   }
   return base::internal_error("unknown expression kind");
+}
+
+Result<Value> Evaluator::eval_sequence(const Expr& e, const ScopePtr& scope) {
+  List items;
+  items.reserve(e.items.size());
+  for (const auto& it : e.items) {
+    OSP_ASSIGN_OR_RETURN(Value v, eval(*it, scope));
+    items.push_back(std::move(v));
+  }
+  return make_list(std::move(items), e.kind == ExprKind::kTuple ? ListKind::kTuple : ListKind::kList);
+}
+
+Result<Value> Evaluator::eval_dict(const Expr& e, const ScopePtr& scope) {
+  Dict d;
+  for (size_t i = 0; i + 1 < e.items.size(); i += 2) {
+    OSP_ASSIGN_OR_RETURN(Value k, eval(*e.items[i], scope));
+    if ((k.is_list() && k.list_kind() != ListKind::kTuple) || k.is_dict() || k.is_undefined())
+      return base::invalid_argument(std::string("unhashable type: '") + type_name(k) + "'");
+    OSP_ASSIGN_OR_RETURN(Value v, eval(*e.items[i + 1], scope));
+    d.set(std::move(k), std::move(v));
+  }
+  return make_dict(std::move(d));
+}
+
+Result<Value> Evaluator::eval_concat(const Expr& e, const ScopePtr& scope) {
+  std::string s;
+  for (const auto& it : e.items) {
+    OSP_ASSIGN_OR_RETURN(Value v, eval(*it, scope));
+    append_str(s, v);
+    OSP_RETURN_IF_ERROR(check_string_size(s.size()));
+  }
+  return make_string(std::move(s));
+}
+
+Result<Value> Evaluator::eval_filter_or_test(const Expr& e, const ScopePtr& scope) {
+  if (!e.a) return base::internal_error("filter without operand");
+  OSP_ASSIGN_OR_RETURN(Value v, eval(*e.a, scope));
+  CallArgs args;
+  OSP_RETURN_IF_ERROR(eval_args(e, scope, args));
+  if (e.kind == ExprKind::kFilter) return apply_filter(e.name, v, args);
+  OSP_ASSIGN_OR_RETURN(bool r, apply_test(e.name, v, args));
+  return Value::boolean(r != e.negated);
 }
 
 Result<Value> Evaluator::eval_compare(const Expr& e, const ScopePtr& scope) {

@@ -10,7 +10,9 @@ struct RenderLimits {
   size_t max_output_bytes = 8u << 20;    // the prompt, and any single string a template builds
   size_t max_total_bytes = 256u << 20;   // cumulative bytes of all strings and lists built
   uint64_t max_steps = 20'000'000;       // statements + expressions evaluated
-  int max_depth = 1000;                  // nested evaluation frames (blocks, expressions, macros)
+  // Nested evaluation frames (blocks, expressions, macro calls: ~200 levels of macro recursion);
+  // the deepest render needs about 1 MB of stack (several times that under ASan).
+  int max_depth = 500;
   int64_t max_range = 100'000;           // range() length, as Jinja's sandbox (MAX_RANGE)
 };
 
