@@ -239,50 +239,51 @@ struct KTile512 {
   }
 };
 
-// ---- float weights: rows converted to f32 (zero-padded to 16) once per row tile ----
+// ---- float weights: k in chunks of kFloatChunk; one chunk of a 4-row weight tile (as f32) and of
+// up to kPackTokens tokens (copied together, so rows far apart in memory do not fight over the
+// same L1 sets) sit in L1 while every token tile passes; partial sums add into y ----
 
-inline int64_t pad16(int64_t k) { return (k + 15) / 16 * 16; }
+constexpr int64_t kFloatChunk = 1024;
+constexpr int64_t kPackTokens = 12;
 
+// rows x [k0, k0 + kc) of the weights as f32, rows kFloatChunk apart, zero beyond kc.
 template <tensor::DType kType>
-struct FloatUnpack512 {
-  static void unpack(const uint8_t* w, size_t wrb, int rows, int64_t k, uint8_t* dst) {
-    auto* out = reinterpret_cast<float*>(dst);
-    const int64_t kp = pad16(k);
-    for (int r = 0; r < rows; ++r) {
-      const uint8_t* row = w + r * wrb;
-      float* o = out + r * kp;
-      int64_t i = 0;
-      for (; i + 16 <= k; i += 16) {
-        __m512 v;
-        if constexpr (kType == tensor::DType::kF32) {
-          v = _mm512_loadu_ps(reinterpret_cast<const float*>(row) + i);
-        } else if constexpr (kType == tensor::DType::kF16) {
-          v = _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(row + 2 * i)));
-        } else {
-          const __m512i h = _mm512_cvtepu16_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(row + 2 * i)));
-          v = _mm512_castsi512_ps(_mm512_slli_epi32(h, 16));
-        }
-        _mm512_store_ps(o + i, v);
+void float_chunk(const uint8_t* w, size_t wrb, int rows, int64_t k0, int64_t kc, float* out) {
+  for (int r = 0; r < rows; ++r) {
+    const uint8_t* row = w + r * wrb;
+    float* o = out + r * kFloatChunk;
+    int64_t i = 0;
+    for (; i + 16 <= kc; i += 16) {
+      const int64_t e = k0 + i;
+      __m512 v;
+      if constexpr (kType == tensor::DType::kF32) {
+        v = _mm512_loadu_ps(reinterpret_cast<const float*>(row) + e);
+      } else if constexpr (kType == tensor::DType::kF16) {
+        v = _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(row + 2 * e)));
+      } else {
+        const __m512i h = _mm512_cvtepu16_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(row + 2 * e)));
+        v = _mm512_castsi512_ps(_mm512_slli_epi32(h, 16));
       }
-      for (; i < kp; ++i) {
-        float v = 0.0f;
-        if (i < k) {
-          if constexpr (kType == tensor::DType::kF32) v = reinterpret_cast<const float*>(row)[i];
-          else if constexpr (kType == tensor::DType::kF16) v = tensor::fp16_to_fp32(load_u16(row + 2 * i));
-          else v = tensor::bf16_to_fp32(load_u16(row + 2 * i));
-        }
-        o[i] = v;
+      _mm512_store_ps(o + i, v);
+    }
+    for (; i < kFloatChunk; ++i) {
+      float v = 0.0f;
+      if (i < kc) {
+        const int64_t e = k0 + i;
+        if constexpr (kType == tensor::DType::kF32) v = reinterpret_cast<const float*>(row)[e];
+        else if constexpr (kType == tensor::DType::kF16) v = tensor::fp16_to_fp32(load_u16(row + 2 * e));
+        else v = tensor::bf16_to_fp32(load_u16(row + 2 * e));
       }
+      o[i] = v;
     }
   }
-};
+}
 
-// R rows x C tokens of f32 dot products; the activation tail past k is masked off.
-template <int R, int C>
-struct FloatTile512 {
-  static void run(const uint8_t* ub, const uint8_t* x, size_t xrb, float* y, int64_t ys, int64_t k) {
-    const auto* w = reinterpret_cast<const float*>(ub);
-    const int64_t kp = pad16(k);
+// R rows x C tokens over one chunk of kc values; the activation tail past kc is masked off.
+// kAdd: add to y (later chunks) instead of storing (the first).
+template <int R, int C, bool kAdd>
+struct FloatChunkTile {
+  static void run(const float* w, const uint8_t* x, size_t xrb, float* y, int64_t ys, int64_t kc) {
     __m512 acc[R][C];
 #pragma GCC unroll 8
     for (int r = 0; r < R; ++r)
@@ -291,7 +292,7 @@ struct FloatTile512 {
     auto step = [&](int64_t i, __mmask16 m) {
       __m512 wv[R];
 #pragma GCC unroll 8
-      for (int r = 0; r < R; ++r) wv[r] = _mm512_load_ps(w + r * kp + i);
+      for (int r = 0; r < R; ++r) wv[r] = _mm512_load_ps(w + r * kFloatChunk + i);
 #pragma GCC unroll 8
       for (int c = 0; c < C; ++c) {
         const __m512 xv = _mm512_maskz_loadu_ps(m, reinterpret_cast<const float*>(x + c * xrb) + i);
@@ -300,14 +301,55 @@ struct FloatTile512 {
       }
     };
     int64_t i = 0;
-    for (; i + 16 <= k; i += 16) step(i, 0xffff);
-    if (i < k) step(i, static_cast<__mmask16>((1u << (k - i)) - 1));
+    for (; i + 16 <= kc; i += 16) step(i, 0xffff);
+    if (i < kc) step(i, static_cast<__mmask16>((1u << (kc - i)) - 1));
 #pragma GCC unroll 8
     for (int r = 0; r < R; ++r)
 #pragma GCC unroll 8
-      for (int c = 0; c < C; ++c) y[c * ys + r] = _mm512_reduce_add_ps(acc[r][c]);
+      for (int c = 0; c < C; ++c) {
+        const float v = _mm512_reduce_add_ps(acc[r][c]);
+        y[c * ys + r] = kAdd ? y[c * ys + r] + v : v;
+      }
   }
 };
+
+template <int R, int C>
+struct FloatChunkTileStore : FloatChunkTile<R, C, false> {};
+template <int R, int C>
+struct FloatChunkTileAdd : FloatChunkTile<R, C, true> {};
+
+using FloatRunFn = void (*)(const float* w, const uint8_t* x, size_t xrb, float* y, int64_t ys, int64_t kc);
+
+template <tensor::DType kType>
+void float_gemm512(const void* w, size_t wrb, const void* x, size_t xrb, float* y, int64_t ys, int64_t n_rows,
+                   int64_t n_tok, int64_t k, uint8_t* scratch) {
+  constexpr int R = 4, C = 6;
+  static constexpr std::array<FloatRunFn, R * C> kStore = make_grid<FloatRunFn, FloatChunkTileStore, R, C>();
+  static constexpr std::array<FloatRunFn, R * C> kAdd = make_grid<FloatRunFn, FloatChunkTileAdd, R, C>();
+  const auto* wb = static_cast<const uint8_t*>(w);
+  const auto* xb = static_cast<const uint8_t*>(x);
+  auto* tile = reinterpret_cast<float*>(scratch);           // [R, kFloatChunk]
+  float* xp = tile + R * kFloatChunk;                       // [kPackTokens, kFloatChunk]
+  constexpr size_t kXpRow = kFloatChunk * sizeof(float);
+  for (int64_t tb = 0; tb < n_tok; tb += kPackTokens) {
+    const int64_t nt = n_tok - tb < kPackTokens ? n_tok - tb : kPackTokens;
+    for (int64_t k0 = 0; k0 < k; k0 += kFloatChunk) {
+      const int64_t kc = k - k0 < kFloatChunk ? k - k0 : kFloatChunk;
+      const auto& grid = k0 == 0 ? kStore : kAdd;
+      for (int64_t t = 0; t < nt; ++t)
+        std::memcpy(xp + t * kFloatChunk, xb + (tb + t) * xrb + k0 * sizeof(float), static_cast<size_t>(kc) * 4);
+      for (int64_t r0 = 0; r0 < n_rows; r0 += R) {
+        const int rr = static_cast<int>(n_rows - r0 < R ? n_rows - r0 : R);
+        float_chunk<kType>(wb + r0 * wrb, wrb, rr, k0, kc, tile);
+        for (int64_t t0 = 0; t0 < nt; t0 += C) {
+          const int cc = static_cast<int>(nt - t0 < C ? nt - t0 : C);
+          grid[(rr - 1) * C + (cc - 1)](tile, reinterpret_cast<const uint8_t*>(xp + t0 * kFloatChunk), kXpRow,
+                                        y + (tb + t0) * ys + r0, ys, kc);
+        }
+      }
+    }
+  }
+}
 
 template <int R, int C> using Q4_0W = PairTile512<Q4_0P, R, C>;
 template <int R, int C> using Q4_1W = PairTile512<Q4_1P, R, C>;
@@ -349,8 +391,7 @@ OSP_MM_512(mm_q6_k_avx512, KUnpack512<Q6_KP>, KTile512, Q6_KT, 1, 2, 4)
     if (n_tok < kUnpackMinTokens || scratch == nullptr)                                                 \
       AVX2(w, wrb, x, xrb, y, ys, n_rows, n_tok, k, scratch);                                           \
     else                                                                                                \
-      mm_unpacked<FloatUnpack512<TYPE>, FloatTile512, kUnpackRows, 6>(w, wrb, x, xrb, y, ys, n_rows, n_tok, \
-                                                                      k, scratch);                      \
+      float_gemm512<TYPE>(w, wrb, x, xrb, y, ys, n_rows, n_tok, k, scratch);                           \
   }
 
 OSP_MM_512F(mm_f32_avx512, tensor::DType::kF32, mm_f32_avx2)
@@ -362,7 +403,7 @@ OSP_MM_512F(mm_bf16_avx512, tensor::DType::kBF16, mm_bf16_avx2)
 size_t unpack512_bytes(int64_t k) {
   const size_t pairs = static_cast<size_t>((k / 32 + 1) / 2) * sizeof(Pair2<Q8_0P>);
   const size_t ks = static_cast<size_t>(k / tensor::kQK_K) * sizeof(UnpackedK2);
-  const size_t fl = kUnpackRows * static_cast<size_t>(pad16(k)) * sizeof(float);
+  const size_t fl = (kUnpackRows + kPackTokens) * static_cast<size_t>(kFloatChunk) * sizeof(float);
   const size_t q = (kUnpackRows / 2) * (pairs > ks ? pairs : ks);
   return (q > fl ? q : fl) + 64;
 }
