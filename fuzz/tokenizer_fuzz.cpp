@@ -32,7 +32,8 @@ using osprey::tokenizer::VocabModel;
 struct Loaded {
   std::string name;
   std::unique_ptr<Tokenizer> tok;
-  bool lossless;  // decode(encode(s)) == s for text without "▁"
+  bool lossless;          // decode(encode(s)) == s for text without "▁"
+  std::string separator;  // a control token text, for the long-text (word cache) check; "" = skip
 };
 
 void require(bool cond, const std::string& name, const char* what) {
@@ -62,7 +63,7 @@ void add_from_path(const std::string& path, std::vector<Loaded>& out) {
     return;
   }
   const bool lossless = tok.value()->model() != VocabModel::kWpm && !tok.value()->vocab().nfc;
-  out.push_back({path, std::move(tok).value(), lossless});
+  out.push_back({path, std::move(tok).value(), lossless, ""});
 }
 
 // Built-in vocabularies, so the target is useful without the shared files.
@@ -101,7 +102,9 @@ void add_builtin(std::vector<Loaded>& out) {
   bpe.eos_id = static_cast<int32_t>(bpe.tokens.size() - 1);
   for (VocabData* v : {&spm, &bpe}) {
     auto tok = Tokenizer::from_vocab(*v);
-    if (tok.ok()) out.push_back({v == &spm ? "builtin-spm" : "builtin-bpe", std::move(tok).value(), true});
+    if (tok.ok())
+      out.push_back({v == &spm ? "builtin-spm" : "builtin-bpe", std::move(tok).value(), true,
+                     v == &spm ? "</s>" : "<|end|>"});
     else std::fprintf(stderr, "tokenizer_fuzz: builtin vocab: %s\n", tok.status().to_string().c_str());
   }
 }
@@ -134,6 +137,22 @@ void check(const Loaded& l, const uint8_t* data, size_t size) {
   streamed += sd.finish();
   require(streamed == osprey::tokenizer::sanitize_utf8(tok.decode(ids, render)), l.name,
           "streamed text equals the sanitized decode");
+  // Long texts go through the word cache: copies of the input joined by a control token must give
+  // the concatenated short encodings (built-in vocabularies, and only inputs whose second byte is
+  // 'L', which libFuzzer's comparison tracing finds at once: this check encodes 16 KiB and would
+  // otherwise dominate the run time).
+  if (!l.separator.empty() && size >= 2 && size < 1024 && data[1] == 'L') {
+    const std::vector<int32_t> one = tok.encode(text, false, true);
+    const int32_t sep = *tok.find_token(l.separator);
+    std::string long_text;
+    std::vector<int32_t> expected;
+    while (long_text.size() < 16 * 1024) {
+      long_text += text + l.separator;
+      expected.insert(expected.end(), one.begin(), one.end());
+      expected.push_back(sep);
+    }
+    require(tok.encode(long_text, false, true) == expected, l.name, "long texts encode like their parts");
+  }
   // The input read as ids (any value, also out of range) decodes without trouble.
   std::vector<int32_t> raw(size / 4);
   if (!raw.empty()) std::memcpy(raw.data(), data, raw.size() * 4);
