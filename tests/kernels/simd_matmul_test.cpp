@@ -196,6 +196,29 @@ TEST(SimdMatmul, ResultsIndependentOfThreadCount) {
   }
 }
 
+// A token's outputs do not depend on which other tokens share its batch (decode, small batches and
+// prompt batches take different paths; each output keeps the same arithmetic).
+TEST(SimdMatmul, TokenResultsIndependentOfBatch) {
+  base::ThreadPool pool(2);
+  for (Isa isa : {Isa::kScalar, Isa::kAvx2, Isa::kAvxVnni, Isa::kAvx512}) {
+    for (DType t : test::kAllWeightTypes) {
+      if (kernel_traits(t, isa) == nullptr) continue;
+      SCOPED_TRACE(::testing::Message() << tensor::dtype_name(t) << " " << isa_name(isa));
+      const int64_t k = tensor::info(t).block_size == 32 ? 1056 : 1280, n_out = 9, n_tok = 20;
+      const auto w = random_weights(t, n_out, k, 31);
+      const auto x = gaussian(n_tok * k, 32);
+      const auto all = run_fast(t, w, x, n_out, n_tok, k, isa, pool);
+      for (int64_t nt : {1, 3}) {
+        for (int64_t t0 = 0; t0 + nt <= n_tok; t0 += 7) {
+          std::vector<float> xs(x.begin() + t0 * k, x.begin() + (t0 + nt) * k);
+          const auto part = run_fast(t, w, xs, n_out, nt, k, isa, pool);
+          EXPECT_EQ(std::memcmp(part.data(), all.data() + t0 * n_out, part.size() * 4), 0) << "tokens " << t0 << "+" << nt;
+        }
+      }
+    }
+  }
+}
+
 TEST(SimdMatmul, StridedRowsLeavePaddingUntouched) {
   base::ThreadPool pool(2);
   const int64_t n_out = 11, k = 256, n_tok = 5, xs = k + 9, ys = n_out + 3;

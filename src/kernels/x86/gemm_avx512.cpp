@@ -318,6 +318,60 @@ struct FloatChunkTileStore : FloatChunkTile<R, C, false> {};
 template <int R, int C>
 struct FloatChunkTileAdd : FloatChunkTile<R, C, true> {};
 
+// 16 weights from element e of a row as f32, lanes past `m` zero.
+template <tensor::DType kType>
+OSP_INLINE __m512 load_w16(const uint8_t* row, int64_t e, __mmask16 m) {
+  if constexpr (kType == tensor::DType::kF32) {
+    return _mm512_maskz_loadu_ps(m, reinterpret_cast<const float*>(row) + e);
+  } else if constexpr (kType == tensor::DType::kF16) {
+    return _mm512_cvtph_ps(_mm256_maskz_loadu_epi16(m, row + 2 * e));
+  } else {
+    const __m512i h = _mm512_cvtepu16_epi32(_mm256_maskz_loadu_epi16(m, row + 2 * e));
+    return _mm512_castsi512_ps(_mm512_slli_epi32(h, 16));
+  }
+}
+
+// The same arithmetic per output as float_gemm512 (chunks of kFloatChunk, 16 lanes, one
+// reduction per chunk added into y in order) reading the weight rows directly: decode and small
+// batches, so that a token gets the same bits whatever batch it is in.
+template <tensor::DType kType>
+struct FloatDirect {
+  template <int R, int C>
+  struct Tile {
+    static void run(const uint8_t* w, size_t wrb, const uint8_t* x, size_t xrb, float* y, int64_t ys, int64_t k) {
+      for (int64_t k0 = 0; k0 < k; k0 += kFloatChunk) {
+        const int64_t kc = k - k0 < kFloatChunk ? k - k0 : kFloatChunk;
+        __m512 acc[R][C];
+#pragma GCC unroll 8
+        for (int r = 0; r < R; ++r)
+#pragma GCC unroll 8
+          for (int c = 0; c < C; ++c) acc[r][c] = _mm512_setzero_ps();
+        auto step = [&](int64_t i, __mmask16 m) {
+          __m512 wv[R];
+#pragma GCC unroll 8
+          for (int r = 0; r < R; ++r) wv[r] = load_w16<kType>(w + r * wrb, k0 + i, m);
+#pragma GCC unroll 8
+          for (int c = 0; c < C; ++c) {
+            const __m512 xv = _mm512_maskz_loadu_ps(m, reinterpret_cast<const float*>(x + c * xrb) + k0 + i);
+#pragma GCC unroll 8
+            for (int r = 0; r < R; ++r) acc[r][c] = _mm512_fmadd_ps(wv[r], xv, acc[r][c]);
+          }
+        };
+        int64_t i = 0;
+        for (; i + 16 <= kc; i += 16) step(i, 0xffff);
+        if (i < kc) step(i, static_cast<__mmask16>((1u << (kc - i)) - 1));
+#pragma GCC unroll 8
+        for (int r = 0; r < R; ++r)
+#pragma GCC unroll 8
+          for (int c = 0; c < C; ++c) {
+            const float v = _mm512_reduce_add_ps(acc[r][c]);
+            y[c * ys + r] = k0 > 0 ? y[c * ys + r] + v : v;
+          }
+      }
+    }
+  };
+};
+
 using FloatRunFn = void (*)(const float* w, const uint8_t* x, size_t xrb, float* y, int64_t ys, int64_t kc);
 
 template <tensor::DType kType>
@@ -384,19 +438,21 @@ OSP_MM_512(mm_q6_k_avx512, KUnpack512<Q6_KP>, KTile512, Q6_KT, 1, 2, 4)
 
 #undef OSP_MM_512
 
-// Float weights: decode and small batches stay on the AVX2 kernels (float_avx2.cpp).
-#define OSP_MM_512F(name, TYPE, AVX2)                                                                     \
+// Float weights: decode and small batches read the rows directly with the same chunked arithmetic.
+#define OSP_MM_512F(name, TYPE)                                                                          \
   void name(const void* w, size_t wrb, const void* x, size_t xrb, float* y, int64_t ys, int64_t n_rows, \
             int64_t n_tok, int64_t k, uint8_t* scratch) {                                               \
-    if (n_tok < kUnpackMinTokens || scratch == nullptr)                                                 \
-      AVX2(w, wrb, x, xrb, y, ys, n_rows, n_tok, k, scratch);                                           \
+    if (n_tok == 1)                                                                                     \
+      mm_tiles<FloatDirect<TYPE>::Tile, 4, 1>(w, wrb, x, xrb, y, ys, n_rows, n_tok, k);                 \
+    else if (n_tok < kUnpackMinTokens || scratch == nullptr)                                            \
+      mm_tiles<FloatDirect<TYPE>::Tile, 4, 4>(w, wrb, x, xrb, y, ys, n_rows, n_tok, k);                 \
     else                                                                                                \
       float_gemm512<TYPE>(w, wrb, x, xrb, y, ys, n_rows, n_tok, k, scratch);                           \
   }
 
-OSP_MM_512F(mm_f32_avx512, tensor::DType::kF32, mm_f32_avx2)
-OSP_MM_512F(mm_f16_avx512, tensor::DType::kF16, mm_f16_avx2)
-OSP_MM_512F(mm_bf16_avx512, tensor::DType::kBF16, mm_bf16_avx2)
+OSP_MM_512F(mm_f32_avx512, tensor::DType::kF32)
+OSP_MM_512F(mm_f16_avx512, tensor::DType::kF16)
+OSP_MM_512F(mm_bf16_avx512, tensor::DType::kBF16)
 
 #undef OSP_MM_512F
 
