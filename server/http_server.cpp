@@ -10,7 +10,7 @@ namespace osprey::server {
 struct HttpServer::Impl {
   Impl(TransportParams p, Dispatch d, base::Logger& l)
       : params(std::move(p)), dispatch(std::move(d)), log(l), ioc(params.n_threads > 0 ? params.n_threads : 1),
-        acceptor(ioc), signals(ioc), grace(ioc) {}
+        acceptor(net::make_strand(ioc)), signals(ioc), grace(acceptor.get_executor()) {}
 
   void do_accept();
   void on_stop();
@@ -20,7 +20,7 @@ struct HttpServer::Impl {
   Dispatch dispatch;
   base::Logger& log;
   net::io_context ioc;
-  tcp::acceptor acceptor;
+  tcp::acceptor acceptor;  // on its own strand: accepts, stop and the grace timer never overlap
   net::signal_set signals;
   net::steady_timer grace;
   std::atomic<bool> stopping{false};
@@ -36,7 +36,7 @@ void HttpServer::Impl::do_accept() {
     if (ec) {
       // Out of descriptors and the like: wait a little instead of spinning.
       log.warn("accept failed: {}", ec.message());
-      auto t = std::make_shared<net::steady_timer>(ioc, std::chrono::milliseconds(100));
+      auto t = std::make_shared<net::steady_timer>(acceptor.get_executor(), std::chrono::milliseconds(100));
       t->async_wait([this, t](beast::error_code) { do_accept(); });
       return;
     }
@@ -142,7 +142,7 @@ void HttpServer::stop() {
     im.stop_posted = true;
   }
   im.stopping = true;
-  net::post(im.ioc, [&im] { im.on_stop(); });
+  net::post(im.acceptor.get_executor(), [&im] { im.on_stop(); });
 }
 
 void HttpServer::wait() {
