@@ -32,8 +32,10 @@ Dict make_globals();
 // Python binary operators (+ - * / // % **) and membership.
 Result<Value> binary_op(Evaluator& ev, BinOp op, const Value& a, const Value& b);
 Result<bool> contains(const Value& container, const Value& item);
-// printf-style "fmt % args" and "fmt"|format(args).
-Result<std::string> percent_format(const std::string& fmt, const List& args, const Dict* kwargs);
+// printf-style "fmt % args" and "fmt"|format(args). `allow_unused`: Python's leniency when the
+// right operand is a mapping-like value (a dict or list) that the format does not consume.
+Result<std::string> percent_format(const std::string& fmt, const List& args, const Dict* kwargs,
+                                   bool allow_unused = false);
 // The "'x' is undefined"-style error for using an undefined value.
 Status undefined_error(const Value& v);
 

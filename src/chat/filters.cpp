@@ -186,6 +186,7 @@ Result<Value> f_int(Evaluator&, const Value& v, CallArgs& a) {
   OSP_ASSIGN_OR_RETURN(Args p, bind_args("int", a, {"default", "base"}));
   const Value dflt = p[0] ? *p[0] : Value::integer(0);
   OSP_ASSIGN_OR_RETURN(int64_t base, arg_int("int", p[1], 10));
+  if (v.is_undefined()) return undefined_error(v);
   if (v.is_int() || v.is_bool()) return Value::integer(v.as_int());
   if (v.is_float()) {
     const double d = v.as_double();
@@ -202,6 +203,7 @@ Result<Value> f_int(Evaluator&, const Value& v, CallArgs& a) {
 
 Result<Value> f_float(Evaluator&, const Value& v, CallArgs& a) {
   OSP_ASSIGN_OR_RETURN(Args p, bind_args("float", a, {"default"}));
+  if (v.is_undefined()) return undefined_error(v);
   if (v.is_numeric()) return Value::number(v.as_double());
   if (v.is_string())
     if (auto d = parse_py_float(v.str())) return Value::number(*d);
@@ -250,7 +252,10 @@ Result<Value> f_indent(Evaluator& ev, const Value& v, CallArgs& a) {
     ind.assign(static_cast<size_t>(std::max<int64_t>(w, 0)), ' ');
   }
   const bool first = arg_bool(p[1], false), blank = arg_bool(p[2], false);
-  const std::string s = to_str(v) + "\n";
+  if (v.is_undefined()) return undefined_error(v);
+  if (!v.is_string())
+    return base::invalid_argument(std::string("unsupported operand type(s) for +=: '") + type_name(v) + "' and 'str'");
+  const std::string s = v.str() + "\n";
   const auto lines = py_splitlines(s, false);
   OSP_RETURN_IF_ERROR(ev.check_string_size(s.size() + lines.size() * ind.size() + ind.size()));
   std::string rv;
@@ -301,6 +306,15 @@ Result<Value> f_truncate(Evaluator& ev, const Value& v, CallArgs& a) {
   OSP_ASSIGN_OR_RETURN(int64_t length, arg_int("truncate", p[0], 255));
   OSP_ASSIGN_OR_RETURN(int64_t leeway, arg_int("truncate", p[3], 5));
   const std::string end = p[2] ? to_str(*p[2]) : "...";
+  if (!v.is_string()) {  // Jinja measures len(value) itself: short sequences pass through
+    int64_t n = 0;
+    if (v.is_list()) n = static_cast<int64_t>(v.items().size());
+    else if (v.is_dict()) n = static_cast<int64_t>(v.dict().size());
+    else if (!v.is_undefined())
+      return base::invalid_argument(std::string("object of type '") + type_name(v) + "' has no len()");
+    if (n <= length + leeway) return v;
+    return base::invalid_argument(std::string("can only truncate a string, not '") + type_name(v) + "'");
+  }
   const std::string s = to_str(v);
   const auto offs = code_point_offsets(s);
   const auto n = static_cast<int64_t>(offs.size()) - 1;

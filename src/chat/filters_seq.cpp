@@ -68,7 +68,11 @@ Result<Value> min_max(Evaluator& ev, const Value& v, CallArgs& a, bool want_max)
 }
 
 Result<Value> select_or_reject(Evaluator& ev, const Value& v, CallArgs& a, bool select, bool by_attr) {
-  OSP_ASSIGN_OR_RETURN(List items, iterate_value(v));
+  // Jinja yields nothing for a falsy input (`if value: for item in value`).
+  List items;
+  if (truthy(v)) {
+    OSP_ASSIGN_OR_RETURN(items, iterate_value(v));
+  }
   size_t off = 0;
   Value attribute;
   if (by_attr) {
@@ -283,7 +287,10 @@ Result<Value> f_sum(Evaluator& ev, const Value& v, CallArgs& a) {
 }
 
 Result<Value> f_map(Evaluator& ev, const Value& v, CallArgs& a) {
-  OSP_ASSIGN_OR_RETURN(List items, iterate_value(v));
+  List items;
+  if (truthy(v)) {
+    OSP_ASSIGN_OR_RETURN(items, iterate_value(v));
+  }
   List out;
   out.reserve(items.size());
   const auto attr_it = std::find_if(a.keyword.begin(), a.keyword.end(),

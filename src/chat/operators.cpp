@@ -148,7 +148,9 @@ Result<Value> binary_op(Evaluator& ev, BinOp op, const Value& a, const Value& b)
         } else if (!b.is_dict()) {
           args.push_back(b);
         }
-        OSP_ASSIGN_OR_RETURN(std::string s, percent_format(a.str(), args, b.is_dict() ? &b.dict() : nullptr));
+        const bool mapping_like = b.is_dict() || (b.is_list() && b.list_kind() != ListKind::kTuple);
+        OSP_ASSIGN_OR_RETURN(std::string s,
+                             percent_format(a.str(), args, b.is_dict() ? &b.dict() : nullptr, mapping_like));
         return ev.make_string(std::move(s));
       }
       if (!num) return unsupported(is_div ? "//" : "%", a, b);
@@ -209,7 +211,8 @@ Result<bool> contains(const Value& container, const Value& item) {
 
 // ---- %-formatting ----------------------------------------------------------------------------
 
-Result<std::string> percent_format(const std::string& fmt, const List& args, const Dict* kwargs) {
+Result<std::string> percent_format(const std::string& fmt, const List& args, const Dict* kwargs,
+                                   bool allow_unused) {
   std::string out;
   size_t next_arg = 0;
   auto take = [&](const std::string& key) -> Result<Value> {
@@ -336,7 +339,7 @@ Result<std::string> percent_format(const std::string& fmt, const List& args, con
         return base::invalid_argument(std::string("unsupported format character '") + conv + "'");
     }
   }
-  if (!kwargs && next_arg < args.size())
+  if (!kwargs && !allow_unused && next_arg < args.size())
     return base::invalid_argument("not all arguments converted during string formatting");
   return out;
 }

@@ -1,5 +1,6 @@
 #include "src/chat/parser.h"
 
+#include "src/chat/builtins.h"
 #include "src/chat/parser_impl.h"
 
 namespace osprey::chat {
@@ -294,12 +295,74 @@ Result<StmtPtr> Parser::parse_with() {
   return s;
 }
 
+// Jinja refuses unknown filters and tests when it compiles a template, except inside if
+// statements and conditional expressions (soft frames), where the error waits for the call.
+// Loops, macros, call/filter/set/with blocks open non-soft frames again.
+Status check_expr(const Expr* e, bool soft);
+
+Status check_body(const Body& body, bool soft);
+
+Status check_expr(const Expr* e, bool soft) {
+  if (!e) return ok_status();
+  if (e->kind == ExprKind::kCond) soft = true;
+  if (!soft && e->kind == ExprKind::kFilter && !find_filter(e->name))
+    return base::invalid_argument("template syntax error at line " + std::to_string(e->line) +
+                                  ": no filter named '" + e->name + "'");
+  if (!soft && e->kind == ExprKind::kTest && !find_test(e->name))
+    return base::invalid_argument("template syntax error at line " + std::to_string(e->line) +
+                                  ": no test named '" + e->name + "'");
+  for (const Expr* c : {e->a.get(), e->b.get(), e->c.get(), e->star_args.get(), e->star_kwargs.get()})
+    OSP_RETURN_IF_ERROR(check_expr(c, soft));
+  for (const auto& it : e->items) OSP_RETURN_IF_ERROR(check_expr(it.get(), soft));
+  for (const auto& arg : e->args) OSP_RETURN_IF_ERROR(check_expr(arg.value.get(), soft));
+  return ok_status();
+}
+
+Status check_stmt(const Stmt& s, bool soft) {
+  switch (s.kind) {
+    case StmtKind::kIf:
+      for (const auto& [cond, body] : s.branches) {
+        OSP_RETURN_IF_ERROR(check_expr(cond.get(), true));
+        OSP_RETURN_IF_ERROR(check_body(body, true));
+      }
+      return check_body(s.else_body, true);
+    case StmtKind::kFor:
+      OSP_RETURN_IF_ERROR(check_expr(s.expr.get(), soft));
+      OSP_RETURN_IF_ERROR(check_expr(s.cond.get(), false));
+      OSP_RETURN_IF_ERROR(check_body(s.body, false));
+      return check_body(s.else_body, false);
+    case StmtKind::kMacro:
+    case StmtKind::kCallBlock:
+      for (const auto& d : s.macro->defaults) OSP_RETURN_IF_ERROR(check_expr(d.get(), false));
+      OSP_RETURN_IF_ERROR(check_expr(s.expr.get(), soft));
+      return check_body(s.macro->body, false);
+    case StmtKind::kWith:
+      for (const auto& [target, value] : s.assigns) OSP_RETURN_IF_ERROR(check_expr(value.get(), soft));
+      return check_body(s.body, false);
+    case StmtKind::kSetBlock:
+    case StmtKind::kFilterBlock:
+      OSP_RETURN_IF_ERROR(check_expr(s.filter.get(), false));
+      return check_body(s.body, false);
+    case StmtKind::kBlock:
+      return check_body(s.body, soft);
+    default:
+      return check_expr(s.expr.get(), soft);
+  }
+}
+
+Status check_body(const Body& body, bool soft) {
+  for (const auto& s : body) OSP_RETURN_IF_ERROR(check_stmt(*s, soft));
+  return ok_status();
+}
+
 }  // namespace detail
 
 Result<std::shared_ptr<const Program>> parse_template(std::string_view source) {
   OSP_ASSIGN_OR_RETURN(std::vector<Token> tokens, tokenize(source));
   detail::Parser parser(std::move(tokens));
-  return parser.run();
+  OSP_ASSIGN_OR_RETURN(std::shared_ptr<const Program> prog, parser.run());
+  OSP_RETURN_IF_ERROR(detail::check_body(prog->body, false));
+  return prog;
 }
 
 }  // namespace osprey::chat

@@ -42,8 +42,23 @@ TEST(ChatErrors, RuntimeErrors) {
       {R"X({{ s is notatest }})X", "no test named 'notatest'"},
       {R"X({{ range(1000000)|length }})X", "Range too big"},
       {R"X({{ 'x'.split('') }})X", "empty separator"},
+      {R"X({{ 1.5|indent }})X", "unsupported operand"},
+      {R"X({{ missing|int }})X", "'missing' is undefined"},
+      {R"X({{ missing|float }})X", "'missing' is undefined"},
+      {R"X({{ true|truncate(3) }})X", "has no len()"},
+      {R"X({% for x in xs %}{{ x|nofilter if false else x|alsonofilter }}{% endfor %})X", "no filter named 'alsonofilter'"},
+      {R"X({% if false %}{% for y in xs %}{{ y|nofilter }}{% endfor %}{% endif %})X", "no filter named 'nofilter'"},
+      {R"X({% macro m() %}{{ 1 is nosuchtest }}{% endmacro %})X", "no test named 'nosuchtest'"},
       {R"X({{ d|dictsort(by='nope') }})X", "sort by either 'key' or 'value'"},
   });
+}
+
+TEST(ChatErrors, UnknownFiltersInsideIfFailOnlyWhenUsed) {
+  // Jinja defers unknown filter/test errors inside if statements and conditional expressions.
+  expect_renders({
+      {R"T({% if false %}{{ x|nofilter }}{% endif %}{{ x|nofilter if false else 1 }}ok)T", R"E(1ok)E"},
+  });
+  expect_errors({{R"X({% if true %}{{ 1|nofilter }}{% endif %})X", "no filter named 'nofilter'"}});
 }
 
 TEST(ChatErrors, SyntaxErrors) {

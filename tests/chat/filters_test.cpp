@@ -125,6 +125,7 @@ TEST(ChatFilters, MapSelectReject) {
        R"E([1, 3] [2] [1, 'a'] [2, 3] [2, 3])E"},
       {R"T({{ msgs|selectattr('role', 'equalto', 'user')|map(attribute='content')|list }} {{ msgs|selectattr('tool_calls', 'defined')|list|length }} {{ objs|selectattr('v')|list|length }} {{ objs|rejectattr('v', 'equalto', 2)|map(attribute='n')|list }})T",
        R"E(['hi'] 1 2 ['y', 'z'])E"},
+      {R"T({{ 0|reject|list }} {{ none|map('upper')|list }} {{ ''|select|list }} {{ strs|truncate(3)|length }})T", R"E([] [] [] 4)E"},
       {R"T({{ msgs|map(attribute='role')|join(',') }} {{ [{'a': {'b': 5}}]|map(attribute='a.b')|list }} {{ [[1, 2]]|map(attribute='1')|list }})T",
        R"E(system,user,assistant [5] [2])E"},
   });
