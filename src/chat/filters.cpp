@@ -232,7 +232,9 @@ Result<Value> f_round(Evaluator&, const Value& v, CallArgs& a) {
     if (!v.is_float()) {
       if (prec >= 0) return Value::integer(v.as_int());
       const double scale = std::pow(10.0, static_cast<double>(-prec));
-      return Value::integer(static_cast<int64_t>(std::nearbyint(v.as_double() / scale) * scale));
+      const double r = std::nearbyint(v.as_double() / scale) * scale;
+      if (!(std::fabs(r) < 9.2e18)) return base::out_of_range("round(): integer overflow");
+      return Value::integer(static_cast<int64_t>(r));
     }
     return Value::number(py_round(v.as_double(), static_cast<int>(prec)));
   }

@@ -290,31 +290,94 @@ class Lexer {
 
   Result<std::string> decode_string(size_t start, std::string_view raw) const;
 
+  // End of the tag at p (`%}` with trim_blocks' newline, `-%}` with following whitespace, `+%}`,
+  // `}}`, `-}}`), or 0 when p is not a tag end.
+  size_t tag_end(size_t p, bool block) const {
+    if (block) {
+      if (starts(p, "+%}")) return p + 3;
+      if (starts(p, "-%}")) return skip_space(p + 3);
+      if (starts(p, "%}")) return p + 2 + (p + 2 < src_.size() && src_[p + 2] == '\n' ? 1 : 0);
+      return 0;
+    }
+    if (starts(p, "-}}")) return skip_space(p + 3);
+    if (starts(p, "}}")) return p + 2;
+    return 0;
+  }
+
+  // A number, name or string literal at p; returns the offset after it, or p if none.
+  Result<size_t> lex_literal(size_t p) {
+    if (size_t f = match_float(p)) {
+      Token t;
+      t.kind = TokenKind::kFloat;
+      set_pos(t, p);
+      t.text = strip_underscores(std::string_view(src_).substr(p, f - p));
+      t.float_value = std::strtod(t.text.c_str(), nullptr);
+      tokens_.push_back(std::move(t));
+      return f;
+    }
+    int64_t iv = 0;
+    OSP_ASSIGN_OR_RETURN(size_t ie, match_int(p, &iv));
+    if (ie) {
+      Token t;
+      t.kind = TokenKind::kInt;
+      set_pos(t, p);
+      t.int_value = iv;
+      t.text = src_.substr(p, ie - p);
+      tokens_.push_back(std::move(t));
+      return ie;
+    }
+    const char c = src_[p];
+    if (is_name_start(c)) {
+      size_t q = p;
+      while (q < src_.size() && is_name_char(src_[q])) ++q;
+      emit(TokenKind::kName, p, src_.substr(p, q - p));
+      return q;
+    }
+    if (c == '\'' || c == '"') {
+      size_t q = p + 1;
+      while (q < src_.size() && src_[q] != c) q += src_[q] == '\\' ? 2 : 1;
+      if (q >= src_.size()) return error_at(p, "unterminated string literal");
+      OSP_ASSIGN_OR_RETURN(std::string s, decode_string(p, std::string_view(src_).substr(p + 1, q - p - 1)));
+      emit(TokenKind::kString, p, std::move(s));
+      return q + 1;
+    }
+    return p;
+  }
+
+  // An operator at p, keeping brackets balanced; returns the offset after it.
+  Result<size_t> lex_operator(size_t p, std::vector<char>& balance) {
+    static constexpr std::string_view kTwo[] = {"//", "**", "==", "!=", ">=", "<="};
+    std::string op;
+    for (auto t : kTwo)
+      if (starts(p, t)) op = std::string(t);
+    if (op.empty() && std::string_view("+-/*%~[](){}><=.:|,;").find(src_[p]) != std::string_view::npos)
+      op = std::string(1, src_[p]);
+    if (op.empty()) {
+      std::string shown;
+      size_t len = 1;
+      append_utf8(shown, decode_utf8(src_, p, &len));
+      return error_at(p, "unexpected char '" + shown + "'");
+    }
+    if (op == "{" || op == "(" || op == "[") {
+      balance.push_back(op == "{" ? '}' : op == "(" ? ')' : ']');
+    } else if (op == "}" || op == ")" || op == "]") {
+      if (balance.empty()) return error_at(p, "unexpected '" + op + "'");
+      if (balance.back() != op[0])
+        return error_at(p, "unexpected '" + op + "', expected '" + balance.back() + "'");
+      balance.pop_back();
+    }
+    emit(TokenKind::kOp, p, op);
+    return p + op.size();
+  }
+
+  // The inside of a {% %} or {{ }} tag, up to and including its end.
   Status lex_tag(size_t tag, size_t p, bool block, size_t* pos, bool* line_starting) {
     emit(block ? TokenKind::kBlockBegin : TokenKind::kVarBegin, tag);
     std::vector<char> balance;
-    const size_t n = src_.size();
     while (true) {
-      if (p >= n) return error_at(tag, block ? "unclosed block tag '{%'" : "unclosed variable tag '{{'");
+      if (p >= src_.size()) return error_at(tag, block ? "unclosed block tag '{%'" : "unclosed variable tag '{{'");
       if (balance.empty()) {
-        size_t end = 0;
-        if (block) {
-          if (starts(p, "+%}")) {
-            end = p + 3;
-          } else if (starts(p, "-%}")) {
-            end = skip_space(p + 3);
-          } else if (starts(p, "%}")) {
-            end = p + 2;
-            if (end < n && src_[end] == '\n') ++end;
-          }
-        } else {
-          if (starts(p, "-}}")) {
-            end = skip_space(p + 3);
-          } else if (starts(p, "}}")) {
-            end = p + 2;
-          }
-        }
-        if (end) {
+        if (size_t end = tag_end(p, block)) {
           emit(block ? TokenKind::kBlockEnd : TokenKind::kVarEnd, p);
           *pos = end;
           *line_starting = src_[end - 1] == '\n';
@@ -325,68 +388,11 @@ class Lexer {
         p = skip_space(p + l);
         continue;
       }
-      if (size_t f = match_float(p)) {
-        Token t;
-        t.kind = TokenKind::kFloat;
-        set_pos(t, p);
-        const std::string digits = strip_underscores(std::string_view(src_).substr(p, f - p));
-        t.float_value = std::strtod(digits.c_str(), nullptr);
-        t.text = digits;
-        tokens_.push_back(std::move(t));
-        p = f;
-        continue;
+      OSP_ASSIGN_OR_RETURN(size_t after, lex_literal(p));
+      if (after == p) {
+        OSP_ASSIGN_OR_RETURN(after, lex_operator(p, balance));
       }
-      int64_t iv = 0;
-      OSP_ASSIGN_OR_RETURN(size_t ie, match_int(p, &iv));
-      if (ie) {
-        Token t;
-        t.kind = TokenKind::kInt;
-        set_pos(t, p);
-        t.int_value = iv;
-        t.text = src_.substr(p, ie - p);
-        tokens_.push_back(std::move(t));
-        p = ie;
-        continue;
-      }
-      const char c = src_[p];
-      if (is_name_start(c)) {
-        size_t q = p;
-        while (q < n && is_name_char(src_[q])) ++q;
-        emit(TokenKind::kName, p, src_.substr(p, q - p));
-        p = q;
-        continue;
-      }
-      if (c == '\'' || c == '"') {
-        size_t q = p + 1;
-        while (q < n && src_[q] != c) q += src_[q] == '\\' ? 2 : 1;
-        if (q >= n) return error_at(p, "unterminated string literal");
-        OSP_ASSIGN_OR_RETURN(std::string s, decode_string(p, std::string_view(src_).substr(p + 1, q - p - 1)));
-        emit(TokenKind::kString, p, std::move(s));
-        p = q + 1;
-        continue;
-      }
-      static constexpr std::string_view kTwo[] = {"//", "**", "==", "!=", ">=", "<="};
-      std::string op;
-      for (auto t : kTwo)
-        if (starts(p, t)) op = std::string(t);
-      if (op.empty() && std::string_view("+-/*%~[](){}><=.:|,;").find(c) != std::string_view::npos)
-        op = std::string(1, c);
-      if (op.empty()) {
-        std::string shown;
-        size_t len = 1;
-        append_utf8(shown, decode_utf8(src_, p, &len));
-        return error_at(p, "unexpected char '" + shown + "'");
-      }
-      if (op == "{" || op == "(" || op == "[") {
-        balance.push_back(op == "{" ? '}' : op == "(" ? ')' : ']');
-      } else if (op == "}" || op == ")" || op == "]") {
-        if (balance.empty()) return error_at(p, "unexpected '" + op + "'");
-        if (balance.back() != op[0])
-          return error_at(p, "unexpected '" + op + "', expected '" + balance.back() + "'");
-        balance.pop_back();
-      }
-      emit(TokenKind::kOp, p, op);
-      p += op.size();
+      p = after;
     }
   }
 
@@ -395,38 +401,47 @@ class Lexer {
   std::vector<Token> tokens_;
 };
 
+// Appends code points, joining \uD8xx\uDCxx surrogate pairs; a lone surrogate becomes U+FFFD.
+class SurrogateJoiner {
+ public:
+  explicit SurrogateJoiner(std::string& out) : out_(out) {}
+  void put(uint32_t cp) {
+    if (high_) {
+      if (cp >= 0xDC00 && cp <= 0xDFFF) {
+        append_utf8(out_, 0x10000 + ((high_ - 0xD800) << 10) + (cp - 0xDC00));
+        high_ = 0;
+        return;
+      }
+      flush();
+    }
+    if (cp >= 0xD800 && cp <= 0xDBFF) {
+      high_ = cp;
+    } else {
+      append_utf8(out_, cp >= 0xD800 && cp <= 0xDFFF ? 0xFFFD : cp);
+    }
+  }
+  void raw(char c) {
+    flush();
+    out_.push_back(c);
+  }
+  void flush() {
+    if (high_) append_utf8(out_, 0xFFFD);
+    high_ = 0;
+  }
+
+ private:
+  std::string& out_;
+  uint32_t high_ = 0;
+};
+
 // Python's unicode-escape decoding of a string literal body.
 Result<std::string> Lexer::decode_string(size_t start, std::string_view raw) const {
   std::string out;
   out.reserve(raw.size());
-  uint32_t pending_high = 0;  // a \uD8xx waiting for its low surrogate
-  auto put = [&](uint32_t cp) {
-    if (pending_high) {
-      if (cp >= 0xDC00 && cp <= 0xDFFF) {
-        append_utf8(out, 0x10000 + ((pending_high - 0xD800) << 10) + (cp - 0xDC00));
-        pending_high = 0;
-        return;
-      }
-      append_utf8(out, 0xFFFD);
-      pending_high = 0;
-    }
-    if (cp >= 0xD800 && cp <= 0xDBFF) {
-      pending_high = cp;
-    } else if (cp >= 0xD800 && cp <= 0xDFFF) {
-      append_utf8(out, 0xFFFD);
-    } else {
-      append_utf8(out, cp);
-    }
-  };
-  auto flush = [&] {
-    if (pending_high) append_utf8(out, 0xFFFD);
-    pending_high = 0;
-  };
+  SurrogateJoiner j(out);
   for (size_t i = 0; i < raw.size(); ++i) {
-    const char c = raw[i];
-    if (c != '\\' || i + 1 >= raw.size()) {
-      flush();
-      out.push_back(c);
+    if (raw[i] != '\\' || i + 1 >= raw.size()) {
+      j.raw(raw[i]);
       continue;
     }
     const char e = raw[++i];
@@ -440,50 +455,28 @@ Result<std::string> Lexer::decode_string(size_t start, std::string_view raw) con
       i += count;
       return v;
     };
-    switch (e) {
-      case '\n': break;
-      case '\\': put('\\'); break;
-      case '\'': put('\''); break;
-      case '"': put('"'); break;
-      case 'a': put(7); break;
-      case 'b': put(8); break;
-      case 'f': put(12); break;
-      case 'n': put('\n'); break;
-      case 'r': put('\r'); break;
-      case 't': put('\t'); break;
-      case 'v': put(11); break;
-      case 'x': {
-        OSP_ASSIGN_OR_RETURN(uint32_t v, hex(2));
-        put(v);
-        break;
-      }
-      case 'u': {
-        OSP_ASSIGN_OR_RETURN(uint32_t v, hex(4));
-        put(v);
-        break;
-      }
-      case 'U': {
-        OSP_ASSIGN_OR_RETURN(uint32_t v, hex(8));
-        if (v > 0x10FFFF) return error_at(start, "illegal Unicode character in string literal");
-        put(v);
-        break;
-      }
-      case 'N':
-        return error_at(start, "\\N{...} escapes are not supported");
-      default:
-        if (e >= '0' && e <= '7') {
-          uint32_t v = e - '0';
-          for (int k = 0; k < 2 && i + 1 < raw.size() && raw[i + 1] >= '0' && raw[i + 1] <= '7'; ++k)
-            v = v * 8 + (raw[++i] - '0');
-          put(v);
-        } else {
-          flush();
-          out.push_back('\\');
-          out.push_back(e);
-        }
+    static constexpr std::string_view kSimple = "\\'\"abfnrtv";
+    static constexpr char kSimpleValue[] = {'\\', '\'', '"', 7, 8, 12, '\n', '\r', '\t', 11};
+    if (e == '\n') continue;  // line continuation
+    if (const size_t k = kSimple.find(e); k != std::string_view::npos) {
+      j.put(static_cast<uint32_t>(kSimpleValue[k]));
+    } else if (e == 'x' || e == 'u' || e == 'U') {
+      OSP_ASSIGN_OR_RETURN(uint32_t v, hex(e == 'x' ? 2 : e == 'u' ? 4 : 8));
+      if (v > 0x10FFFF) return error_at(start, "illegal Unicode character in string literal");
+      j.put(v);
+    } else if (e == 'N') {
+      return error_at(start, "\\N{...} escapes are not supported");
+    } else if (e >= '0' && e <= '7') {
+      uint32_t v = e - '0';
+      for (int k = 0; k < 2 && i + 1 < raw.size() && raw[i + 1] >= '0' && raw[i + 1] <= '7'; ++k)
+        v = v * 8 + (raw[++i] - '0');
+      j.put(v);
+    } else {
+      j.raw('\\');
+      j.raw(e);
     }
   }
-  flush();
+  j.flush();
   return out;
 }
 

@@ -141,13 +141,11 @@ Result<Value> partition_method(Evaluator& ev, const Value& self, CallArgs& a, bo
   return ev.make_list(std::move(parts), ListKind::kTuple);
 }
 
+Result<Value> str_method_more(Evaluator& ev, const Value& self, std::string_view name, CallArgs& a);
+
 Result<Value> str_method(Evaluator& ev, const Value& self, std::string_view name, CallArgs& a) {
   const std::string& s = self.str();
   auto no_args = [&]() { return bind_args(name, a, {}).status(); };
-  auto pred = [&](bool (*f)(uint32_t)) -> Result<Value> {
-    OSP_RETURN_IF_ERROR(no_args());
-    return Value::boolean(py_all_of(s, f));
-  };
   if (name == "startswith" || name == "endswith") return affix_test(self, a, name == "startswith");
   if (name == "split" || name == "rsplit") return split_method(ev, self, a, name == "rsplit");
   if (name == "strip" || name == "lstrip" || name == "rstrip") {
@@ -209,6 +207,17 @@ Result<Value> str_method(Evaluator& ev, const Value& self, std::string_view name
       return ev.make_string(s.substr(0, s.size() - x.size()));
     return self;
   }
+  return str_method_more(ev, self, name, a);
+}
+
+// Padding, partition, the is*() predicates and format().
+Result<Value> str_method_more(Evaluator& ev, const Value& self, std::string_view name, CallArgs& a) {
+  const std::string& s = self.str();
+  auto no_args = [&]() { return bind_args(name, a, {}).status(); };
+  auto pred = [&](bool (*f)(uint32_t)) -> Result<Value> {
+    OSP_RETURN_IF_ERROR(no_args());
+    return Value::boolean(py_all_of(s, f));
+  };
   if (name == "partition" || name == "rpartition") return partition_method(ev, self, a, name == "rpartition");
   if (name == "center" || name == "ljust" || name == "rjust" || name == "zfill") return pad_method(ev, self, a, name);
   if (name == "isalpha") return pred(py_is_alpha);

@@ -77,6 +77,100 @@ Result<Value> int_pow(int64_t base, int64_t exp) {
   return Value::integer(result);
 }
 
+
+Result<Value> add_op(Evaluator& ev, const Value& a, const Value& b) {
+  if (a.is_numeric() && b.is_numeric()) {
+    if (a.is_float() || b.is_float()) return Value::number(a.as_double() + b.as_double());
+    int64_t r;
+    if (__builtin_add_overflow(a.as_int(), b.as_int(), &r)) return overflow();
+    return Value::integer(r);
+  }
+  if (a.is_string() && b.is_string()) {
+    OSP_RETURN_IF_ERROR(ev.check_string_size(a.str().size() + b.str().size()));
+    return ev.make_string(a.str() + b.str());
+  }
+  if (is_seq(a) && is_seq(b) && a.list_kind() == b.list_kind()) {
+    List out = a.items();
+    out.insert(out.end(), b.items().begin(), b.items().end());
+    return ev.make_list(std::move(out), a.list_kind());
+  }
+  if (a.is_string() || is_seq(a)) {
+    const char* t = type_name(a);
+    return base::invalid_argument(std::string("can only concatenate ") + t + " (not \"" +
+                                  type_name(b) + "\") to " + t);
+  }
+  return unsupported("+", a, b);
+}
+
+Result<Value> sub_mul_op(Evaluator& ev, BinOp op, const Value& a, const Value& b) {
+  const bool mul = op == BinOp::kMul;
+  if (a.is_numeric() && b.is_numeric()) {
+    if (a.is_float() || b.is_float())
+      return Value::number(mul ? a.as_double() * b.as_double() : a.as_double() - b.as_double());
+    int64_t r;
+    const bool bad = mul ? __builtin_mul_overflow(a.as_int(), b.as_int(), &r)
+                         : __builtin_sub_overflow(a.as_int(), b.as_int(), &r);
+    if (bad) return overflow();
+    return Value::integer(r);
+  }
+  if (mul && (a.is_string() || is_seq(a)) && is_intlike(b)) return repeat(ev, a, b.as_int());
+  if (mul && (b.is_string() || is_seq(b)) && is_intlike(a)) return repeat(ev, b, a.as_int());
+  return unsupported(mul ? "*" : "-", a, b);
+}
+
+// "fmt" % args: a tuple gives the arguments, a dict the named ones, anything else one argument.
+Result<Value> string_percent(Evaluator& ev, const Value& a, const Value& b) {
+  List args;
+  if (is_seq(b) && b.list_kind() == ListKind::kTuple) {
+    args = b.items();
+  } else if (!b.is_dict()) {
+    args.push_back(b);
+  }
+  const bool mapping_like = b.is_dict() || (b.is_list() && b.list_kind() != ListKind::kTuple);
+  OSP_ASSIGN_OR_RETURN(std::string s,
+                       percent_format(a.str(), args, b.is_dict() ? &b.dict() : nullptr, mapping_like));
+  return ev.make_string(std::move(s));
+}
+
+Result<Value> div_mod_op(Evaluator& ev, BinOp op, const Value& a, const Value& b) {
+  if (op == BinOp::kMod && a.is_string()) return string_percent(ev, a, b);
+  const char* name = op == BinOp::kDiv ? "/" : op == BinOp::kFloorDiv ? "//" : "%";
+  if (!a.is_numeric() || !b.is_numeric()) return unsupported(name, a, b);
+  if (op == BinOp::kDiv) {
+    if (b.as_double() == 0.0) return base::invalid_argument("division by zero");
+    return Value::number(a.as_double() / b.as_double());
+  }
+  const bool is_div = op == BinOp::kFloorDiv;
+  if (a.is_float() || b.is_float()) {
+    if (b.as_double() == 0.0) return base::invalid_argument("float division by zero");
+    double fd, m;
+    float_divmod(a.as_double(), b.as_double(), &fd, &m);
+    return Value::number(is_div ? fd : m);
+  }
+  const int64_t x = a.as_int(), y = b.as_int();
+  if (y == 0) return base::invalid_argument("integer division or modulo by zero");
+  if (x == INT64_MIN && y == -1) {
+    if (is_div) return overflow();
+    return Value::integer(0);
+  }
+  int64_t q = x / y, r = x % y;
+  if (r != 0 && ((r < 0) != (y < 0))) {
+    r += y;
+    q -= 1;
+  }
+  return Value::integer(is_div ? q : r);
+}
+
+Result<Value> pow_op(const Value& a, const Value& b) {
+  if (!a.is_numeric() || !b.is_numeric()) return unsupported("** or pow()", a, b);
+  if (!a.is_float() && !b.is_float() && b.as_int() >= 0) return int_pow(a.as_int(), b.as_int());
+  const double x = a.as_double(), y = b.as_double();
+  if (x == 0.0 && y < 0) return base::invalid_argument("0.0 cannot be raised to a negative power");
+  if (x < 0 && y != std::floor(y))
+    return base::unimplemented("a negative number raised to a fractional power is complex");
+  return Value::number(std::pow(x, y));
+}
+
 }  // namespace
 
 Status undefined_error(const Value& v) {
@@ -86,102 +180,18 @@ Status undefined_error(const Value& v) {
 Result<Value> binary_op(Evaluator& ev, BinOp op, const Value& a, const Value& b) {
   if (a.is_undefined()) return undefined_error(a);
   if (b.is_undefined()) return undefined_error(b);
-  const bool num = a.is_numeric() && b.is_numeric();
-  const bool flt = num && (a.is_float() || b.is_float());
   switch (op) {
-    case BinOp::kAdd: {
-      if (flt) return Value::number(a.as_double() + b.as_double());
-      if (num) {
-        int64_t r;
-        if (__builtin_add_overflow(a.as_int(), b.as_int(), &r)) return overflow();
-        return Value::integer(r);
-      }
-      if (a.is_string() && b.is_string()) {
-        OSP_RETURN_IF_ERROR(ev.check_string_size(a.str().size() + b.str().size()));
-        return ev.make_string(a.str() + b.str());
-      }
-      if (is_seq(a) && is_seq(b) && a.list_kind() == b.list_kind()) {
-        List out = a.items();
-        out.insert(out.end(), b.items().begin(), b.items().end());
-        return ev.make_list(std::move(out), a.list_kind());
-      }
-      if (a.is_string() || is_seq(a)) {
-        const char* t = type_name(a);
-        return base::invalid_argument(std::string("can only concatenate ") + t + " (not \"" +
-                                      type_name(b) + "\") to " + t);
-      }
-      return unsupported("+", a, b);
-    }
-    case BinOp::kSub: {
-      if (flt) return Value::number(a.as_double() - b.as_double());
-      if (num) {
-        int64_t r;
-        if (__builtin_sub_overflow(a.as_int(), b.as_int(), &r)) return overflow();
-        return Value::integer(r);
-      }
-      return unsupported("-", a, b);
-    }
-    case BinOp::kMul: {
-      if (flt) return Value::number(a.as_double() * b.as_double());
-      if (num) {
-        int64_t r;
-        if (__builtin_mul_overflow(a.as_int(), b.as_int(), &r)) return overflow();
-        return Value::integer(r);
-      }
-      if ((a.is_string() || is_seq(a)) && is_intlike(b)) return repeat(ev, a, b.as_int());
-      if ((b.is_string() || is_seq(b)) && is_intlike(a)) return repeat(ev, b, a.as_int());
-      return unsupported("*", a, b);
-    }
-    case BinOp::kDiv: {
-      if (!num) return unsupported("/", a, b);
-      if (b.as_double() == 0.0) return base::invalid_argument("division by zero");
-      return Value::number(a.as_double() / b.as_double());
-    }
+    case BinOp::kAdd:
+      return add_op(ev, a, b);
+    case BinOp::kSub:
+    case BinOp::kMul:
+      return sub_mul_op(ev, op, a, b);
+    case BinOp::kDiv:
     case BinOp::kFloorDiv:
-    case BinOp::kMod: {
-      const bool is_div = op == BinOp::kFloorDiv;
-      if (op == BinOp::kMod && a.is_string()) {
-        Dict kw;
-        List args;
-        if (is_seq(b) && b.list_kind() == ListKind::kTuple) {
-          args = b.items();
-        } else if (!b.is_dict()) {
-          args.push_back(b);
-        }
-        const bool mapping_like = b.is_dict() || (b.is_list() && b.list_kind() != ListKind::kTuple);
-        OSP_ASSIGN_OR_RETURN(std::string s,
-                             percent_format(a.str(), args, b.is_dict() ? &b.dict() : nullptr, mapping_like));
-        return ev.make_string(std::move(s));
-      }
-      if (!num) return unsupported(is_div ? "//" : "%", a, b);
-      if (flt) {
-        if (b.as_double() == 0.0) return base::invalid_argument("float division by zero");
-        double fd, m;
-        float_divmod(a.as_double(), b.as_double(), &fd, &m);
-        return Value::number(is_div ? fd : m);
-      }
-      const int64_t x = a.as_int(), y = b.as_int();
-      if (y == 0) return base::invalid_argument("integer division or modulo by zero");
-      if (x == INT64_MIN && y == -1) {
-        if (is_div) return overflow();
-        return Value::integer(0);
-      }
-      int64_t q = x / y, r = x % y;
-      if (r != 0 && ((r < 0) != (y < 0))) {
-        r += y;
-        q -= 1;
-      }
-      return Value::integer(is_div ? q : r);
-    }
-    case BinOp::kPow: {
-      if (!num) return unsupported("** or pow()", a, b);
-      if (!flt && b.as_int() >= 0) return int_pow(a.as_int(), b.as_int());
-      const double x = a.as_double(), y = b.as_double();
-      if (x == 0.0 && y < 0) return base::invalid_argument("0.0 cannot be raised to a negative power");
-      if (x < 0 && y != std::floor(y))
-        return base::unimplemented("a negative number raised to a fractional power is complex");
-      return Value::number(std::pow(x, y));
-    }
+    case BinOp::kMod:
+      return div_mod_op(ev, op, a, b);
+    case BinOp::kPow:
+      return pow_op(a, b);
   }
   return base::internal_error("unknown binary operator");
 }
@@ -211,6 +221,65 @@ Result<bool> contains(const Value& container, const Value& item) {
 
 // ---- %-formatting ----------------------------------------------------------------------------
 
+namespace {
+
+struct PercentSpec {
+  std::string flags;  // "%" + flags + width + precision, ready for snprintf
+  bool left = false;
+  int width = 0;
+  int prec = -1;
+};
+
+// One %-conversion of v appended to out.
+Status percent_one(char conv, const PercentSpec& sp, const Value& v, std::string& out) {
+  auto fmt_to = [&](const std::string& f, auto x) {
+    const int n = std::snprintf(nullptr, 0, f.c_str(), x);
+    std::vector<char> buf(static_cast<size_t>(std::max(n, 0)) + 1, 0);
+    std::snprintf(buf.data(), buf.size(), f.c_str(), x);
+    out.append(buf.data(), static_cast<size_t>(std::max(n, 0)));
+  };
+  switch (conv) {
+    case 's': case 'r': case 'a': {
+      std::string s;
+      if (conv == 's') {
+        append_str(s, v);
+      } else {
+        append_repr(s, v);
+      }
+      const auto offs = code_point_offsets(s);
+      if (sp.prec >= 0 && static_cast<size_t>(sp.prec) + 1 < offs.size()) s.resize(offs[sp.prec]);
+      const int64_t len = static_cast<int64_t>(code_point_count(s));
+      const std::string fill(sp.width > len ? static_cast<size_t>(sp.width - len) : 0, ' ');
+      out += sp.left ? s + fill : fill + s;
+      return ok_status();
+    }
+    case 'd': case 'i': case 'u': case 'x': case 'X': case 'o': case 'c': {
+      if (!v.is_numeric())
+        return base::invalid_argument(std::string("%") + conv + " format: a real number is required, not " +
+                                      type_name(v));
+      if (v.is_float() && !(std::fabs(v.as_double()) < 9.2e18))
+        return base::out_of_range("%" + std::string(1, conv) + " format: " + format_py_float(v.as_double()) +
+                                  " does not fit a 64-bit integer");
+      const long long n = v.is_float() ? static_cast<long long>(v.as_double()) : v.as_int();
+      if (conv == 'c') {
+        if (n < 0 || n > 0x10FFFF) return base::out_of_range("%c arg not in range(0x110000)");
+        append_utf8(out, static_cast<uint32_t>(n));
+      } else {
+        fmt_to(sp.flags + "ll" + (conv == 'i' || conv == 'u' ? 'd' : conv), n);
+      }
+      return ok_status();
+    }
+    case 'f': case 'F': case 'e': case 'E': case 'g': case 'G':
+      if (!v.is_numeric()) return base::invalid_argument(std::string("must be real number, not ") + type_name(v));
+      fmt_to(sp.flags + conv, v.as_double());
+      return ok_status();
+    default:
+      return base::invalid_argument(std::string("unsupported format character '") + conv + "'");
+  }
+}
+
+}  // namespace
+
 Result<std::string> percent_format(const std::string& fmt, const List& args, const Dict* kwargs,
                                    bool allow_unused) {
   std::string out;
@@ -239,11 +308,11 @@ Result<std::string> percent_format(const std::string& fmt, const List& args, con
       key = fmt.substr(i + 1, close - i - 1);
       i = close + 1;
     }
-    std::string spec = "%";
-    bool left = false;
+    PercentSpec sp;
+    sp.flags = "%";
     while (i < fmt.size() && std::string_view("-+ #0").find(fmt[i]) != std::string_view::npos) {
-      left = left || fmt[i] == '-';
-      spec.push_back(fmt[i++]);
+      sp.left = sp.left || fmt[i] == '-';
+      sp.flags.push_back(fmt[i++]);
     }
     auto read_num = [&]() -> Result<int> {
       if (i < fmt.size() && fmt[i] == '*') {
@@ -260,84 +329,24 @@ Result<std::string> percent_format(const std::string& fmt, const List& args, con
       }
       return n;
     };
-    OSP_ASSIGN_OR_RETURN(int width, read_num());
-    if (width < 0) {
-      left = true;
-      width = -width;
+    OSP_ASSIGN_OR_RETURN(sp.width, read_num());
+    if (sp.width < 0) {
+      sp.left = true;
+      sp.width = -sp.width;
     }
-    if (width) spec += std::to_string(width);
-    int prec = -1;
+    if (sp.width) sp.flags += std::to_string(sp.width);
     if (i < fmt.size() && fmt[i] == '.') {
       ++i;
-      OSP_ASSIGN_OR_RETURN(prec, read_num());
-      spec += "." + std::to_string(prec);
+      OSP_ASSIGN_OR_RETURN(sp.prec, read_num());
+      sp.flags += "." + std::to_string(sp.prec);
     }
     if (i >= fmt.size()) return base::invalid_argument("incomplete format");
-    const char conv = fmt[i];
-    if (conv == '%') {
+    if (fmt[i] == '%') {
       out.push_back('%');
       continue;
     }
     OSP_ASSIGN_OR_RETURN(Value v, take(key));
-    std::vector<char> buf;
-    auto fmt_to = [&](const std::string& s, auto... x) {
-      const int n = std::snprintf(nullptr, 0, s.c_str(), x...);
-      buf.assign(static_cast<size_t>(std::max(n, 0)) + 1, 0);
-      std::snprintf(buf.data(), buf.size(), s.c_str(), x...);
-      out.append(buf.data(), static_cast<size_t>(std::max(n, 0)));
-    };
-    switch (conv) {
-      case 's':
-      case 'r':
-      case 'a': {
-        std::string s;
-        if (conv == 's') {
-          append_str(s, v);
-        } else {
-          append_repr(s, v);
-        }
-        const auto offs = code_point_offsets(s);
-        if (prec >= 0 && static_cast<size_t>(prec) + 1 < offs.size()) s.resize(offs[prec]);
-        const int64_t len = static_cast<int64_t>(code_point_count(s));
-        const std::string fill(width > len ? static_cast<size_t>(width - len) : 0, ' ');
-        out += left ? s + fill : fill + s;
-        break;
-      }
-      case 'd':
-      case 'i':
-      case 'u':
-      case 'x':
-      case 'X':
-      case 'o':
-      case 'c': {
-        if (!v.is_numeric())
-          return base::invalid_argument(std::string("%") + conv + " format: a real number is required, not " +
-                                        type_name(v));
-        const long long n = v.is_float() ? static_cast<long long>(v.as_double()) : v.as_int();
-        if (conv == 'c') {
-          if (n < 0 || n > 0x10FFFF) return base::out_of_range("%c arg not in range(0x110000)");
-          std::string ch;
-          append_utf8(ch, static_cast<uint32_t>(n));
-          out += ch;
-        } else {
-          const char c = conv == 'i' || conv == 'u' ? 'd' : conv;
-          fmt_to(spec + "ll" + c, n);
-        }
-        break;
-      }
-      case 'f':
-      case 'F':
-      case 'e':
-      case 'E':
-      case 'g':
-      case 'G':
-        if (!v.is_numeric())
-          return base::invalid_argument(std::string("must be real number, not ") + type_name(v));
-        fmt_to(spec + conv, v.as_double());
-        break;
-      default:
-        return base::invalid_argument(std::string("unsupported format character '") + conv + "'");
-    }
+    OSP_RETURN_IF_ERROR(percent_one(fmt[i], sp, v, out));
   }
   if (!kwargs && !allow_unused && next_arg < args.size())
     return base::invalid_argument("not all arguments converted during string formatting");

@@ -174,6 +174,48 @@ Result<std::string> format_value(const Value& v, const std::string& spec_text) {
   return base::invalid_argument(std::string("unsupported format string passed to ") + type_name(v) + ".__format__");
 }
 
+// The value a replacement field names: "", "0", "name", then .attr / [key] lookups. Sets *end to
+// the offset after the field name.
+Result<Value> resolve_field(Evaluator& ev, const std::string& field, const CallArgs& a, size_t* auto_idx,
+                            size_t* end) {
+  size_t k = 0;
+  while (k < field.size() && field[k] != '!' && field[k] != ':' && field[k] != '.' && field[k] != '[') ++k;
+  const std::string first = field.substr(0, k);
+  Value v;
+  if (first.empty()) {
+    if (*auto_idx >= a.positional.size())
+      return base::invalid_argument("Replacement index " + std::to_string(*auto_idx) + " out of range");
+    v = a.positional[(*auto_idx)++];
+  } else if (first.find_first_not_of("0123456789") == std::string::npos) {
+    const size_t idx = first.size() > 6 ? SIZE_MAX : std::stoul(first);
+    if (idx >= a.positional.size()) return base::invalid_argument("Replacement index " + first + " out of range");
+    v = a.positional[idx];
+  } else {
+    const auto it = std::find_if(a.keyword.begin(), a.keyword.end(), [&](const auto& kv) { return kv.first == first; });
+    if (it == a.keyword.end()) return base::invalid_argument("KeyError: '" + first + "'");
+    v = it->second;
+  }
+  while (k < field.size() && (field[k] == '.' || field[k] == '[')) {
+    if (field[k] == '.') {
+      size_t e = k + 1;
+      while (e < field.size() && field[e] != '.' && field[e] != '[' && field[e] != '!' && field[e] != ':') ++e;
+      OSP_ASSIGN_OR_RETURN(v, ev.get_attr(v, field.substr(k + 1, e - k - 1)));
+      k = e;
+    } else {
+      const size_t e = field.find(']', k);
+      if (e == std::string::npos) return base::invalid_argument("Missing ']' in format string");
+      const std::string key = field.substr(k + 1, e - k - 1);
+      Value kv = Value::string(key);
+      if (!key.empty() && key.size() < 18 && key.find_first_not_of("0123456789") == std::string::npos)
+        kv = Value::integer(std::stoll(key));
+      OSP_ASSIGN_OR_RETURN(v, ev.get_item(v, kv));
+      k = e + 1;
+    }
+  }
+  *end = k;
+  return v;
+}
+
 }  // namespace
 
 Result<std::string> str_format(Evaluator& ev, const std::string& fmt, const CallArgs& a) {
@@ -213,39 +255,7 @@ Result<std::string> str_format(Evaluator& ev, const std::string& fmt, const Call
     const std::string field = fmt.substr(i + 1, j - i - 1);
     i = j;
     size_t k = 0;
-    while (k < field.size() && field[k] != '!' && field[k] != ':' && field[k] != '.' && field[k] != '[') ++k;
-    const std::string first = field.substr(0, k);
-    Value v;
-    if (first.empty()) {
-      if (auto_idx >= a.positional.size())
-        return base::invalid_argument("Replacement index " + std::to_string(auto_idx) + " out of range");
-      v = a.positional[auto_idx++];
-    } else if (first.find_first_not_of("0123456789") == std::string::npos) {
-      const size_t idx = first.size() > 6 ? SIZE_MAX : std::stoul(first);
-      if (idx >= a.positional.size()) return base::invalid_argument("Replacement index " + first + " out of range");
-      v = a.positional[idx];
-    } else {
-      const auto it = std::find_if(a.keyword.begin(), a.keyword.end(), [&](const auto& kv) { return kv.first == first; });
-      if (it == a.keyword.end()) return base::invalid_argument("KeyError: '" + first + "'");
-      v = it->second;
-    }
-    while (k < field.size() && (field[k] == '.' || field[k] == '[')) {
-      if (field[k] == '.') {
-        size_t e = k + 1;
-        while (e < field.size() && field[e] != '.' && field[e] != '[' && field[e] != '!' && field[e] != ':') ++e;
-        OSP_ASSIGN_OR_RETURN(v, ev.get_attr(v, field.substr(k + 1, e - k - 1)));
-        k = e;
-      } else {
-        const size_t e = field.find(']', k);
-        if (e == std::string::npos) return base::invalid_argument("Missing ']' in format string");
-        const std::string key = field.substr(k + 1, e - k - 1);
-        Value kv = Value::string(key);
-        if (!key.empty() && key.size() < 18 && key.find_first_not_of("0123456789") == std::string::npos)
-          kv = Value::integer(std::stoll(key));
-        OSP_ASSIGN_OR_RETURN(v, ev.get_item(v, kv));
-        k = e + 1;
-      }
-    }
+    OSP_ASSIGN_OR_RETURN(Value v, resolve_field(ev, field, a, &auto_idx, &k));
     if (v.is_undefined()) return undefined_error(v);
     if (k < field.size() && field[k] == '!') {
       if (k + 1 >= field.size()) return base::invalid_argument("end of string while looking for conversion specifier");
