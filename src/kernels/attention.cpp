@@ -4,6 +4,8 @@
 #include <limits>
 #include <vector>
 
+#include "src/kernels/dispatch.h"
+#include "src/kernels/x86/kernels_avx2.h"
 #include "src/tensor/half.h"
 
 namespace osprey::kernels {
@@ -61,6 +63,15 @@ void attend_one(const AttentionArgs& a, const AttentionQuery& query, int head, f
   for (int i = 0; i < d; ++i) out[i] = acc[i] * inv;
 }
 
+// The SIMD kernel (src/kernels/x86/attention_avx2.cpp) when the CPU and head size allow it.
+void attend(const AttentionArgs& a, const AttentionQuery& query, int head, float* scratch) {
+#if defined(__x86_64__)
+  static const bool kSimd = best_isa() != Isa::kScalar;
+  if (kSimd && x86::attention_head_supported(a.head_dim)) return x86::attend_head_avx2(a, query, head);
+#endif
+  attend_one(a, query, head, scratch);
+}
+
 }  // namespace
 
 void attention(const AttentionArgs& a, base::ThreadPool& pool) {
@@ -74,14 +85,14 @@ void attention(const AttentionArgs& a, base::ThreadPool& pool) {
   pool.parallel_for(n_items, [&](int64_t begin, int64_t end, int) {
     std::vector<float> scratch(2 * static_cast<size_t>(a.head_dim));
     for (int64_t it = begin; it < end; ++it)
-      attend_one(a, a.queries[it / a.n_head], static_cast<int>(it % a.n_head), scratch.data());
+      attend(a, a.queries[it / a.n_head], static_cast<int>(it % a.n_head), scratch.data());
   });
 }
 
 void attention_serial(const AttentionArgs& a) {
   std::vector<float> scratch(2 * static_cast<size_t>(a.head_dim));
   for (int qi = 0; qi < a.n_queries; ++qi)
-    for (int h = 0; h < a.n_head; ++h) attend_one(a, a.queries[qi], h, scratch.data());
+    for (int h = 0; h < a.n_head; ++h) attend(a, a.queries[qi], h, scratch.data());
 }
 
 }  // namespace osprey::kernels
