@@ -1,6 +1,8 @@
 // The fast matmul driver: activation quantization, the split of output rows over threads, and
 // token blocking so that the quantized activations of one block stay in L2 while every weight row
 // streams past them once.
+#include <unistd.h>
+
 #include <algorithm>
 
 #include "src/base/check.h"
@@ -10,11 +12,23 @@ namespace osprey::kernels {
 
 namespace {
 
-constexpr int64_t kRowAlign = 8;                 // thread row ranges start at multiples of this
-constexpr size_t kActBlockBytes = size_t{256} << 10;  // target size of one token block's activations
+constexpr int64_t kRowAlign = 8;  // thread row ranges start at multiples of this
+
+// Bytes of quantized activations one token block may take: half the L2 cache (at least 256 KiB),
+// so the block stays in L2 while every weight row tile streams past it.
+size_t act_block_bytes() {
+  static const size_t kBytes = [] {
+    long l2 = 0;
+#ifdef _SC_LEVEL2_CACHE_SIZE
+    l2 = sysconf(_SC_LEVEL2_CACHE_SIZE);
+#endif
+    return std::max<size_t>(size_t{256} << 10, l2 > 0 ? static_cast<size_t>(l2) / 2 : 0);
+  }();
+  return kBytes;
+}
 
 int64_t token_block(int64_t n_tok, size_t x_row_bytes) {
-  int64_t tb = static_cast<int64_t>(kActBlockBytes / std::max<size_t>(x_row_bytes, 1));
+  int64_t tb = static_cast<int64_t>(act_block_bytes() / std::max<size_t>(x_row_bytes, 1));
   tb = std::max<int64_t>(16, tb / 16 * 16);
   return std::min(tb, n_tok);
 }
