@@ -28,6 +28,16 @@ OSP_INLINE float hsum_hi(__m512 v) {
 
 // ---- 32-block types: two rows' W side by side ----
 
+// One activation pair broadcast to both halves (each kernel reads the fields it needs; the
+// compiler drops the other loads).
+struct X512 {
+  __m512i qa, qb, m8sum;
+  __m512 d, s;
+  static OSP_INLINE X512 load(const ActQ8Pair& x) {
+    return {bcast(x.qa), bcast(x.qb), bcast(x.m8sum), bcast_ps(x.d), bcast_ps(x.s)};
+  }
+};
+
 template <class P>
 struct Pair2;
 
@@ -36,9 +46,9 @@ struct Pair2<Q4_0P> {
   __m512i a, b;
   __m512 d;
   static Pair2 make(const Q4_0P::W& r0, const Q4_0P::W& r1) { return {join(r0.a, r1.a), join(r0.b, r1.b), join(r0.d, r1.d)}; }
-  OSP_INLINE void mac(__m512& acc, const ActQ8Pair& x) const {
-    const __m512i i = _mm512_dpbusd_epi32(_mm512_dpbusd_epi32(bcast(x.m8sum), a, bcast(x.qa)), b, bcast(x.qb));
-    acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(i), _mm512_mul_ps(d, bcast_ps(x.d)), acc);
+  OSP_INLINE void mac(__m512& acc, const X512& x) const {
+    const __m512i i = _mm512_dpbusd_epi32(_mm512_dpbusd_epi32(x.m8sum, a, x.qa), b, x.qb);
+    acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(i), _mm512_mul_ps(d, x.d), acc);
   }
 };
 
@@ -49,10 +59,10 @@ struct Pair2<Q5_0P> : Pair2<Q4_0P> {
     static_cast<Pair2<Q4_0P>&>(p) = Pair2<Q4_0P>::make(r0, r1);
     return p;
   }
-  OSP_INLINE void mac(__m512& acc, const ActQ8Pair& x) const {
-    const __m512i bias = _mm512_slli_epi32(bcast(x.m8sum), 1);
-    const __m512i i = _mm512_dpbusd_epi32(_mm512_dpbusd_epi32(bias, a, bcast(x.qa)), b, bcast(x.qb));
-    acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(i), _mm512_mul_ps(d, bcast_ps(x.d)), acc);
+  OSP_INLINE void mac(__m512& acc, const X512& x) const {
+    const __m512i bias = _mm512_slli_epi32(x.m8sum, 1);
+    const __m512i i = _mm512_dpbusd_epi32(_mm512_dpbusd_epi32(bias, a, x.qa), b, x.qb);
+    acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(i), _mm512_mul_ps(d, x.d), acc);
   }
 };
 
@@ -63,10 +73,10 @@ struct Pair2<Q4_1P> {
   static Pair2 make(const Q4_1P::W& r0, const Q4_1P::W& r1) {
     return {join(r0.a, r1.a), join(r0.b, r1.b), join(r0.d, r1.d), join(r0.m, r1.m)};
   }
-  OSP_INLINE void mac(__m512& acc, const ActQ8Pair& x) const {
-    const __m512i i = _mm512_dpbusd_epi32(_mm512_dpbusd_epi32(_mm512_setzero_si512(), a, bcast(x.qa)), b, bcast(x.qb));
-    acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(i), _mm512_mul_ps(d, bcast_ps(x.d)), acc);
-    acc = _mm512_fmadd_ps(m, bcast_ps(x.s), acc);
+  OSP_INLINE void mac(__m512& acc, const X512& x) const {
+    const __m512i i = _mm512_dpbusd_epi32(_mm512_dpbusd_epi32(_mm512_setzero_si512(), a, x.qa), b, x.qb);
+    acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(i), _mm512_mul_ps(d, x.d), acc);
+    acc = _mm512_fmadd_ps(m, x.s, acc);
   }
 };
 
@@ -90,12 +100,12 @@ struct Pair2<Q8_0P> {
     return {join(r0.abs_a, r1.abs_a), join(r0.abs_b, r1.abs_b), join(r0.d, r1.d),
             _mm512_movepi8_mask(join(r0.a, r1.a)), _mm512_movepi8_mask(join(r0.b, r1.b))};
   }
-  OSP_INLINE void mac(__m512& acc, const ActQ8Pair& x) const {
-    const __m512i xa = bcast(x.qa), xb = bcast(x.qb);
+  OSP_INLINE void mac(__m512& acc, const X512& x) const {
+    const __m512i xa = x.qa, xb = x.qb;
     const __m512i sa = _mm512_mask_sub_epi8(xa, neg_a, _mm512_setzero_si512(), xa);
     const __m512i sb = _mm512_mask_sub_epi8(xb, neg_b, _mm512_setzero_si512(), xb);
     const __m512i i = _mm512_dpbusd_epi32(_mm512_dpbusd_epi32(_mm512_setzero_si512(), abs_a, sa), abs_b, sb);
-    acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(i), _mm512_mul_ps(d, bcast_ps(x.d)), acc);
+    acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(i), _mm512_mul_ps(d, x.d), acc);
   }
 };
 
@@ -132,11 +142,14 @@ struct PairTile512 {
 #pragma GCC unroll 8
       for (int c = 0; c < C; ++c) acc[r][c] = _mm512_setzero_ps();
     for (int64_t p = 0; p < np; ++p) {
+      Pair2<P> wd[kRP];
 #pragma GCC unroll 8
-      for (int r = 0; r < kRP; ++r) {
-        const Pair2<P>& wd = u[p * kRP + r];
+      for (int r = 0; r < kRP; ++r) wd[r] = u[p * kRP + r];
 #pragma GCC unroll 8
-        for (int c = 0; c < C; ++c) wd.mac(acc[r][c], reinterpret_cast<const ActQ8Pair*>(x + c * xrb)[p]);
+      for (int c = 0; c < C; ++c) {
+        const X512 xv = X512::load(reinterpret_cast<const ActQ8Pair*>(x + c * xrb)[p]);
+#pragma GCC unroll 8
+        for (int r = 0; r < kRP; ++r) wd[r].mac(acc[r][c], xv);
       }
     }
 #pragma GCC unroll 8
