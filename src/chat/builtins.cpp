@@ -209,7 +209,8 @@ Result<Value> g_range(Evaluator& ev, CallArgs& a) {
                                     std::to_string(ev.limits().max_range) + ").");
   List out;
   out.reserve(static_cast<size_t>(n));
-  for (int64_t i = 0; i < static_cast<int64_t>(n); ++i) out.push_back(Value::integer(start + i * step));
+  for (int64_t i = 0; i < static_cast<int64_t>(n); ++i)
+    out.push_back(Value::integer(static_cast<int64_t>(start + static_cast<__int128>(i) * step)));
   return ev.make_list(std::move(out));
 }
 

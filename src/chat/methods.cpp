@@ -55,7 +55,7 @@ Result<Value> affix_test(const Value& self, CallArgs& a, bool starts) {
     std::vector<int64_t> idx;
     slice_indices({start, end, std::nullopt}, static_cast<int64_t>(offs.size()) - 1, &idx);
     const int64_t n = static_cast<int64_t>(offs.size()) - 1;
-    if (start && ((*start >= 0 && *start > n) || (*start < 0 && *start + n > n))) return Value::boolean(false);
+    if (start && *start > n) return Value::boolean(false);
     sub = idx.empty() ? std::string() : std::string(s.substr(offs[idx.front()], offs[idx.back() + 1] - offs[idx.front()]));
     s = sub;
   }

@@ -46,6 +46,7 @@ void float_divmod(double vx, double wx, double* floordiv, double* mod) {
 
 Result<Value> repeat(Evaluator& ev, const Value& seq, int64_t n) {
   if (n < 0) n = 0;
+  if (seq.is_string() ? seq.str().empty() : seq.items().empty()) n = std::min<int64_t>(n, 1);
   if (seq.is_string()) {
     const std::string& s = seq.str();
     if (!s.empty() && static_cast<uint64_t>(n) > ev.limits().max_output_bytes / s.size())

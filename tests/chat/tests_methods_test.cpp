@@ -38,6 +38,8 @@ TEST(ChatMethods, StringMethods) {
       {R"T({{ '  a  '.strip() }}|{{ 'xya'.lstrip('xy') }}|{{ 'a\n'.rstrip() }}|{{ '\n\nx\n'.strip('\n') }}|)T", R"E(a|a|a|x|)E"},
       {R"T({{ s.startswith('He') }} {{ s.endswith('ld') }} {{ s.startswith('el', 1) }} {{ 'abc'.startswith(('x','a')) }})T",
        R"E(True True True True)E"},
+      {R"T({{ 'abc'.startswith('a', -9223372036854775807) }} {{ 'abc'.startswith('', 3) }} {{ 'abc'.startswith('', 4) }})T",
+       R"E(True True False)E"},
       {R"T({{ 'abc'.find('c') }} {{ 'abc'.find('z') }} {{ 'abcabc'.rfind('b') }} {{ 'abc'.index('b') }} {{ 'aaa'.count('a') }} {{ 'abc'.find('a', 1) }})T",
        R"E(2 -1 4 1 3 -1)E"},
       {R"T({{ s.replace('o', '0', 1) }} {{ s.upper() }} {{ s.lower() }} {{ 'a b'.title() }} {{ 'Hello'.swapcase() }} {{ 'ß'.upper() }})T",
