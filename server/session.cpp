@@ -187,18 +187,18 @@ void Session::on_monitor(beast::error_code ec, size_t n) {
   monitoring_ = false;
   if (closed_) return;
   if (!ec) {
-    // A pipelined request: keep its bytes for the next parse.
-    if (buffer_.size() + n <= kMaxPipelinedBytes) {
-      auto mb = buffer_.prepare(n);
-      net::buffer_copy(mb, net::buffer(probe_.data(), n));
-      buffer_.commit(n);
+    // A pipelined request: keep its bytes for the next parse. Past the limit the connection
+    // ends after the current response (and is no longer watched).
+    if (buffer_.size() + n > kMaxPipelinedBytes) {
+      keep_alive_ = false;
+      if (!handling_) close();
+      return;
     }
-    if (handling_) {
-      if (buffer_.size() < kMaxPipelinedBytes) start_monitor();
-    } else {
-      do_read();
-    }
-    return;
+    auto mb = buffer_.prepare(n);
+    net::buffer_copy(mb, net::buffer(probe_.data(), n));
+    buffer_.commit(n);
+    if (handling_) return start_monitor();
+    return do_read();
   }
   if (ec == net::error::operation_aborted && !handling_) return do_read();  // cancelled after the response
   if (handling_) return client_gone();

@@ -1,5 +1,6 @@
 // `osprey serve -m MODEL`: an OpenAI-compatible HTTP server with continuous batching. Accepts
 // llama-server's flag spellings; OSPREY_* environment variables mirror the main flags.
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <fstream>
@@ -24,7 +25,7 @@ namespace {
 
 struct ServeOptions {
   std::string model;
-  int n_ctx = 0;
+  int n_ctx = 4096;
   int n_threads = 0;
   int n_threads_batch = 0;
   int threads_http = 2;
@@ -46,7 +47,7 @@ void register_flags(Flags& f, ServeOptions& o) {
   f.add_string("-m,--model", &o.model, "GGUF model file", "OSPREY_MODEL");
   f.add_string("--host", &o.tp.host, "address to listen on", "OSPREY_HOST");
   f.add_int("--port", &o.tp.port, "port to listen on (0: any free port)", "OSPREY_PORT");
-  f.add_int("-c,--ctx-size", &o.n_ctx, "context over all slots; each slot gets c / np (0: the model's trained context per slot)", "OSPREY_CTX_SIZE");
+  f.add_int("-c,--ctx-size", &o.n_ctx, "context over all slots; each slot gets c / np (0: the model's trained context)", "OSPREY_CTX_SIZE");
   f.add_int("-np,--parallel", &o.ep.n_slots, "slots: sequences decoded together, sharing one KV pool", "OSPREY_PARALLEL");
   f.add_int("-t,--threads", &o.n_threads, "threads for generation (0: all cores)", "OSPREY_THREADS");
   f.add_int("-tb,--threads-batch", &o.n_threads_batch, "threads for prompt processing (0: as -t)", "OSPREY_THREADS_BATCH");
@@ -122,7 +123,7 @@ Status check_options(ServeOptions& o) {
   o.tp.n_threads = o.threads_http;
   o.tp.max_body_bytes = static_cast<size_t>(o.body_limit_mib) << 20;
   o.ep.n_ctx = o.n_ctx;
-  o.mp.n_ctx = o.n_ctx > 0 ? o.n_ctx / o.ep.n_slots : 0;
+  o.mp.n_ctx = o.n_ctx > 0 ? std::max(1, o.n_ctx / o.ep.n_slots) : 0;
   return base::ok_status();
 }
 

@@ -59,10 +59,11 @@ Result<std::unique_ptr<Engine>> Engine::create(std::unique_ptr<Backend> backend,
   if (params.n_slots < 1) return base::invalid_argument(fmt::format("-np {}: expected >= 1", params.n_slots));
   if (params.n_batch < 1) return base::invalid_argument(fmt::format("-b {}: expected >= 1", params.n_batch));
   if (params.max_queue < 0) return base::invalid_argument(fmt::format("queue size {}: expected >= 0", params.max_queue));
-  int n_ctx_slot = params.n_ctx > 0 ? params.n_ctx / params.n_slots : backend->info().n_ctx_train;
+  int n_ctx_total = params.n_ctx > 0 ? params.n_ctx : backend->info().n_ctx_train;
+  int n_ctx_slot = n_ctx_total / params.n_slots;
   if (n_ctx_slot < 1)
     return base::invalid_argument(fmt::format("-c {} over {} slots leaves {} tokens per slot: expected >= 1",
-                                              params.n_ctx, params.n_slots, n_ctx_slot));
+                                              n_ctx_total, params.n_slots, n_ctx_slot));
   OSP_RETURN_IF_ERROR(backend->init_cache(params.n_slots, n_ctx_slot));
   return std::unique_ptr<Engine>(new Engine(std::move(backend), params, n_ctx_slot, log));
 }

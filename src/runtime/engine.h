@@ -21,8 +21,8 @@ namespace osprey::runtime {
 
 struct EngineParams {
   int n_slots = 1;     // -np: sequences decoded together; they share one KV pool
-  int n_ctx = 0;       // -c: context over all slots (each gets n_ctx / n_slots); 0: the model's
-                       // training context per slot
+  int n_ctx = 0;       // -c: context over all slots, each gets n_ctx / n_slots (0: the model's
+                       // training context)
   int n_batch = 512;   // -b: tokens per step at most (decode tokens + prompt chunks)
   int max_queue = 64;  // requests waiting beyond the free slots; more are refused (503)
 };

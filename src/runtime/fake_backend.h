@@ -16,7 +16,7 @@
 namespace osprey::runtime {
 
 struct FakeBackendOptions {
-  int n_ctx_train = 256;
+  int n_ctx_train = 1024;
   int block_tokens = 16;
   int forward_delay_ms = 0;   // sleep in every forward pass (to hold requests in flight)
   int eos_every = 0;          // > 0: eos wins when the history hash % eos_every == 0
