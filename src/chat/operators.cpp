@@ -348,6 +348,8 @@ Result<std::string> percent_format(const std::string& fmt, const List& args, con
     }
     OSP_ASSIGN_OR_RETURN(Value v, take(key));
     OSP_RETURN_IF_ERROR(percent_one(fmt[i], sp, v, out));
+    if (out.size() > kMaxStringBytes)
+      return base::resource_exhausted("%-format result exceeds " + std::to_string(kMaxStringBytes) + " bytes");
   }
   if (!kwargs && !allow_unused && next_arg < args.size())
     return base::invalid_argument("not all arguments converted during string formatting");

@@ -1,6 +1,8 @@
 // render_chat (message normalisation, standard variables, options) and the built-in templates,
 // whose expected prompts follow each model family's published format.
 #include <algorithm>
+#include <atomic>
+#include <thread>
 
 #include "tests/chat/chat_test_util.h"
 
@@ -69,6 +71,31 @@ TEST(ChatRender, TemplateIsCopyableAndReusable) {
   EXPECT_EQ(render_chat(copy, o).value(), "2");
   EXPECT_EQ(render_chat(t.value(), o).value(), "2");
   EXPECT_EQ(copy.source(), "{{ messages|length }}");
+}
+
+TEST(ChatRender, ConcurrentRendersOfOneTemplateAgree) {
+  auto src = builtin_template_source("llama3");
+  ASSERT_TRUE(src.ok());
+  auto t = ChatTemplate::parse(src.value() + "{% set ns = namespace(n=0) %}{% for m in messages %}"
+                                             "{% set ns.n = ns.n + m.content|length %}{% endfor %}{{ ns.n }}");
+  ASSERT_TRUE(t.ok()) << t.status().message();
+  ChatRenderOptions o;
+  o.messages = json::parse(R"([{"role": "user", "content": "hello"}, {"role": "assistant", "content": "hi"}])");
+  const std::string want = render_chat(t.value(), o).value();
+  std::vector<std::thread> threads;
+  std::atomic<int> mismatches{0};
+  for (int k = 0; k < 4; ++k) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 200; ++i) {
+        auto out = render_chat(t.value(), o);
+        if (!out.ok() || out.value() != want) ++mismatches;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(mismatches.load(), 0);
+  ASSERT_GT(want.size(), 3u);
+  EXPECT_EQ(want.substr(want.size() - 3), "\n\n7") << want;
 }
 
 struct BuiltinCase {
