@@ -1,6 +1,11 @@
 // Chat templates: a Jinja2-subset interpreter that renders OpenAI-style messages into a prompt
 // exactly as Hugging Face transformers' apply_chat_template does (Jinja2 3.1 sandbox with
 // trim_blocks + lstrip_blocks + loopcontrols, HF's tojson, raise_exception, strftime_now).
+//
+// Known differences from Python: integers are 64-bit (overflow is an error, not a big int);
+// \uD8xx\uDCxx escapes in literals join into one character (Python keeps lone surrogates);
+// iterators print as lists (|reverse, |items); upper/lower use simple case mapping (plus ß);
+// {% include %}, {% extends %}, {% import %} and {% block %} are not supported.
 #pragma once
 
 #include <ctime>
