@@ -59,7 +59,14 @@ void ThreadPool::run_impl(JobFn fn, void* ctx) {
     cv_.notify_all();
   }
   participate(gen);
-  while (remaining_.load(std::memory_order_acquire) != 0) cpu_relax();
+  // A worker holds the last index: spin, then yield the core (on a busy machine the worker may be
+  // waiting for one).
+  for (int spins = 0; remaining_.load(std::memory_order_acquire) != 0; ++spins) {
+    if (spins < kSpinIterations)
+      cpu_relax();
+    else
+      std::this_thread::yield();
+  }
 }
 
 void ThreadPool::worker_loop() {
