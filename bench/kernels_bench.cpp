@@ -7,14 +7,20 @@
 //   BATCH (decode, 8 tokens over the GEMV stack): aggregate speed-up over 1 token.
 //   CORE  (1 thread, 2048 x 2048 weights already in L2): GB/s one core decodes when memory is not
 //         the limit; it must stay well above bandwidth / threads for GEMV to reach the ceiling.
+//   --core: instead, one core's rates with the data in cache for every instruction set the CPU
+//         has (GEMV GB/s of weights, GEMM GMAC/s over 64 tokens), timed in thread CPU time so that
+//         other processes on a busy machine do not count.
 // Usage: kernels_bench [-t threads] [--types F16,Q8_0,...] [--passes n] [--min-mib n] [--no-batch]
+//                      [--core]
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <unistd.h>
+#include <ctime>
 #include <string>
 #include <vector>
+
+#include <unistd.h>
 
 #include "src/base/aligned.h"
 #include "src/base/cpu_features.h"
@@ -42,6 +48,7 @@ struct Options {
   int passes = 5;
   int64_t min_mib = 0;  // 0: 4 x L3 or 384 MiB, whichever is larger
   bool batch = true;
+  bool core = false;
 };
 
 uint64_t xorshift(uint64_t& s) {
@@ -119,6 +126,52 @@ Stack make_stack(DType t, int n_layers, base::ThreadPool& pool) {
   return st;
 }
 
+void fill_x(std::vector<float>& x) {
+  uint64_t s = 12345;
+  for (float& v : x) v = static_cast<float>(static_cast<int64_t>(xorshift(s) % 2001) - 1000) / 1000.0f;
+}
+
+double thread_cpu_s() {
+  timespec ts;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
+}
+
+// Best thread-CPU seconds of one single-threaded matmul (w already in cache after a warm-up).
+double core_time(DType t, const uint8_t* w, int64_t n_out, int64_t k, const float* x, float* y, int64_t n_tok,
+                 kernels::Isa isa, base::ThreadPool& one, int passes) {
+  kernels::MatmulArgs a{t, w, x, y, n_out, k, n_tok, 0, 0};
+  kernels::matmul_fast(a, one, isa);
+  double best = 1e30;
+  for (int p = 0; p < passes; ++p) {
+    const double t0 = thread_cpu_s();
+    kernels::matmul_fast(a, one, isa);
+    best = std::min(best, thread_cpu_s() - t0);
+  }
+  return best;
+}
+
+void core_report(const Options& o) {
+  base::ThreadPool one(1);
+  std::printf("one core, data in cache, thread CPU time (best of %d)\n\n", 10 * o.passes);
+  std::printf("| type | kernels | GEMV GB/s (512 x 2048 in L2) | GEMM GMAC/s (256 x 2048, 64 tokens) |\n|---|---|---|---|\n");
+  std::vector<float> x(64 * 2048), y(64 * 512);
+  fill_x(x);
+  for (DType t : o.types) {
+    const size_t bytes = tensor::row_size(t, 2048) * 512;
+    base::AlignedPtr<uint8_t> w = base::aligned_alloc_array<uint8_t>(bytes);
+    fill_weights(t, w.get(), bytes, 7);
+    for (kernels::Isa isa : {kernels::Isa::kAvx2, kernels::Isa::kAvxVnni, kernels::Isa::kAvx512}) {
+      if (kernels::kernel_traits(t, isa) == nullptr) continue;
+      const double sv = core_time(t, w.get(), 512, 2048, x.data(), y.data(), 1, isa, one, 10 * o.passes);
+      const double sm = core_time(t, w.get(), 256, 2048, x.data(), y.data(), 64, isa, one, 2 * o.passes);
+      std::printf("| %s | %s | %.1f | %.1f |\n", tensor::dtype_name(t), kernels::isa_name(isa),
+                  static_cast<double>(bytes) / sv / 1e9, 256.0 * 2048 * 64 / sm / 1e9);
+      std::fflush(stdout);
+    }
+  }
+}
+
 // Seconds for one pass of every matrix against n_tok tokens (best of `passes`).
 double time_pass(DType t, const Stack& st, const float* x, float* y, int64_t n_tok, base::ThreadPool& pool,
                  int passes) {
@@ -134,11 +187,6 @@ double time_pass(DType t, const Stack& st, const float* x, float* y, int64_t n_t
   return best;
 }
 
-void fill_x(std::vector<float>& x) {
-  uint64_t s = 12345;
-  for (float& v : x) v = static_cast<float>(static_cast<int64_t>(xorshift(s) % 2001) - 1000) / 1000.0f;
-}
-
 bool parse(int argc, char** argv, Options& o) {
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
@@ -151,6 +199,8 @@ bool parse(int argc, char** argv, Options& o) {
       o.min_mib = std::atoll(next());
     } else if (a == "--no-batch") {
       o.batch = false;
+    } else if (a == "--core") {
+      o.core = true;
     } else if (a == "--types") {
       o.types.clear();
       std::string list = next();
@@ -167,7 +217,7 @@ bool parse(int argc, char** argv, Options& o) {
         b = e + 1;
       }
     } else {
-      std::fprintf(stderr, "usage: kernels_bench [-t threads] [--types F16,Q8_0,...] [--passes n] [--min-mib n] [--no-batch]\n");
+      std::fprintf(stderr, "usage: kernels_bench [-t threads] [--types F16,Q8_0,...] [--passes n] [--min-mib n] [--no-batch] [--core]\n");
       return false;
     }
   }
@@ -177,6 +227,11 @@ bool parse(int argc, char** argv, Options& o) {
 int run(int argc, char** argv) {
   Options o;
   if (!parse(argc, argv, o)) return 2;
+  if (o.core) {
+    std::printf("cpu: %s\n", base::detect_cpu_features().to_string().c_str());
+    core_report(o);
+    return 0;
+  }
   base::ThreadPool pool(o.threads);
   std::printf("cpu: %s; kernels: %s; threads: %d\n", base::detect_cpu_features().to_string().c_str(),
               kernels::isa_name(kernels::best_isa()), o.threads);
@@ -220,8 +275,8 @@ int run(int argc, char** argv) {
     l2.buf = base::aligned_alloc_array<uint8_t>(l2.bytes);
     fill_weights(t, l2.buf.get(), l2.bytes, 99);
     l2.mats = {{l2.buf.get(), {2048, 2048}}};
-    time_pass(t, l2, x.data(), y.data(), 1, one, 3);
-    const double sc = time_pass(t, l2, x.data(), y.data(), 1, one, 20 * o.passes);
+    const double sc = core_time(t, l2.buf.get(), 2048, 2048, x.data(), y.data(), 1, kernels::best_isa(), one,
+                                20 * o.passes);
     std::printf("| %s | %.0f | %.1f | %.0f %% | %.1f | %.1f | %.0f %% | %.1f | %.2fx | %.1f |\n", tensor::dtype_name(t),
                 static_cast<double>(st.bytes) / (1 << 20), gbs, 100.0 * gbs / c.read_gbs_nt, tg, gflops,
                 100.0 * gflops / c.fma_gflops_nt, pp, speedup, static_cast<double>(l2.bytes) / sc / 1e9);
