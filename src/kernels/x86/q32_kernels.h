@@ -41,17 +41,22 @@ OSP_INLINE void unpack_nibbles(const uint8_t* qs0, const uint8_t* qs1, __m256i& 
 
 // Adds the fifth bit (0x10) of the Q5 types from the two blocks' 32-bit qh masks.
 OSP_INLINE void add_high_bits(uint32_t qh0, uint32_t qh1, __m256i& a, __m256i& b) {
+  const __m256i x10 = _mm256_set1_epi8(0x10);
+#if OSP_X86_VNNI == 2  // AVX512-VL/BW: a bit mask becomes bytes in one instruction
+  a = _mm256_or_si256(a, _mm256_maskz_mov_epi8(static_cast<__mmask32>((qh0 & 0xffffu) | (qh1 << 16)), x10));
+  b = _mm256_or_si256(b, _mm256_maskz_mov_epi8(static_cast<__mmask32>((qh0 >> 16) | (qh1 & 0xffff0000u)), x10));
+#else
   const __m256i h = _mm256_set1_epi64x(static_cast<int64_t>(qh0 | (uint64_t{qh1} << 32)));
   const __m256i bits = _mm256_set1_epi64x(static_cast<int64_t>(0x8040201008040201ull));
   const __m256i idx_a = _mm256_setr_epi8(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1,  //
                                          4, 4, 4, 4, 4, 4, 4, 4, 5, 5, 5, 5, 5, 5, 5, 5);
   const __m256i idx_b = _mm256_setr_epi8(2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3,  //
                                          6, 6, 6, 6, 6, 6, 6, 6, 7, 7, 7, 7, 7, 7, 7, 7);
-  const __m256i x10 = _mm256_set1_epi8(0x10);
   const __m256i ha = _mm256_cmpeq_epi8(_mm256_and_si256(_mm256_shuffle_epi8(h, idx_a), bits), bits);
   const __m256i hb = _mm256_cmpeq_epi8(_mm256_and_si256(_mm256_shuffle_epi8(h, idx_b), bits), bits);
   a = _mm256_or_si256(a, _mm256_and_si256(ha, x10));
   b = _mm256_or_si256(b, _mm256_and_si256(hb, x10));
+#endif
 }
 
 OSP_INLINE __m256i xload(const int8_t* p) { return _mm256_load_si256(reinterpret_cast<const __m256i*>(p)); }
