@@ -554,7 +554,7 @@ bool slice_indices(const SliceSpec& spec, int64_t n, std::vector<int64_t>* out) 
   } else {
     for (int64_t i = start; i > stop; i += step) {
       out->push_back(i);
-      if (i - stop <= -step) break;
+      if (static_cast<__int128>(i) - stop <= -static_cast<__int128>(step)) break;
     }
   }
   return true;
