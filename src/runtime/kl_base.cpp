@@ -104,8 +104,11 @@ Result<std::unique_ptr<KlBaseReader>> KlBaseReader::open(const std::string& path
         "'{}': implausible header (n_vocab {}, n_ctx {}, n_chunks {}, top_k {}, n_tokens {})", path, h.n_vocab,
         h.n_ctx, h.n_chunks, h.top_k, fields[6]));
   // The file must hold exactly the header, the tokens and every record.
-  const uint64_t want = 8 + sizeof(fields) + 4ull * fields[6] +
-                        uint64_t{h.n_chunks} * h.scored_per_chunk() * (8ull + 8ull * h.top_k);
+  uint64_t records = 0, record_bytes = 0, want = 0;
+  const bool overflow = __builtin_mul_overflow(uint64_t{h.n_chunks}, uint64_t{h.scored_per_chunk()}, &records) ||
+                        __builtin_mul_overflow(records, 8ull + 8ull * h.top_k, &record_bytes) ||
+                        __builtin_add_overflow(record_bytes, 8 + sizeof(fields) + 4ull * fields[6], &want);
+  if (overflow) return base::invalid_argument(fmt::format("'{}': the header describes an impossible size", path));
   if (std::fseek(r->f_, 0, SEEK_END) != 0) return io("cannot seek", path);
   const long size = std::ftell(r->f_);
   if (size < 0 || static_cast<uint64_t>(size) != want)
