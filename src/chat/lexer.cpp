@@ -304,6 +304,24 @@ class Lexer {
     return 0;
   }
 
+  // End of an identifier at p (ASCII, or letters/digits of any script as Python allows), or p.
+  size_t name_end(size_t p) const {
+    size_t q = p;
+    while (q < src_.size()) {
+      const char c = src_[q];
+      if (static_cast<unsigned char>(c) < 0x80) {
+        if (q == p ? !is_name_start(c) : !is_name_char(c)) break;
+        ++q;
+        continue;
+      }
+      size_t len = 1;
+      const uint32_t cp = decode_utf8(src_, q, &len);
+      if (!py_is_alpha(cp) && (q == p || !py_is_numeric(cp))) break;
+      q += len;
+    }
+    return q;
+  }
+
   // A number, name or string literal at p; returns the offset after it, or p if none.
   Result<size_t> lex_literal(size_t p) {
     if (size_t f = match_float(p)) {
@@ -327,9 +345,7 @@ class Lexer {
       return ie;
     }
     const char c = src_[p];
-    if (is_name_start(c)) {
-      size_t q = p;
-      while (q < src_.size() && is_name_char(src_[q])) ++q;
+    if (size_t q = name_end(p); q > p) {
       emit(TokenKind::kName, p, src_.substr(p, q - p));
       return q;
     }

@@ -85,6 +85,7 @@ TEST(ChatSyntax, Literals) {
        R"E(16 15 5 1000 1000.0 0.0015 0)E"},
       {R"T({{ '\x41\101\u0041\U00000041\t|\\|\'|\"' }})T", R"E(AAAA	|\|'|")E"},
       {R"T({{ 'a\qb' }} {{ 'a' 'b' "c" }})T", R"E(a\qb abc)E"},
+      {R"T({% set 名前 = 'x' %}{{ 名前 }}{% set café2 = 3 %}{{ café2 }}|{{ é }}|)T", R"E(x3||)E"},
       {R"T({{ '\a\b\f\v'|length }} {{ 'x\
 y' }} {{ '\u00e9\xe9\351' }} {{ '\U0001F642'|length }})T", R"E(4 xy ééé 1)E"},
       {R"T({{ true }} {{ True }} {{ false }} {{ none }} {{ None }})T", R"E(True True False None None)E"},
