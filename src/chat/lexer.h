@@ -26,7 +26,7 @@ struct Token {
 };
 
 // Template sources larger than this are refused.
-inline constexpr size_t kMaxTemplateBytes = 4u << 20;
+inline constexpr size_t kMaxTemplateBytes = 1u << 20;  // real templates are under 100 KB
 
 Result<std::vector<Token>> tokenize(std::string_view source);
 

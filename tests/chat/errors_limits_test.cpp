@@ -175,6 +175,13 @@ TEST(ChatLimits, NestingIsBounded) {
   EXPECT_FALSE(ChatTemplate::parse(nots + "x }}").ok());
 }
 
+TEST(ChatLimits, HugeTemplateSourceIsRefused) {
+  const std::string big(2u << 20, 'x');
+  auto t = ChatTemplate::parse(big);
+  ASSERT_FALSE(t.ok());
+  EXPECT_NE(t.status().message().find("limit"), std::string::npos) << t.status().message();
+}
+
 TEST(ChatLimits, SelfReferenceIsSafe) {
   // Python prints the inner namespace as {...}; the reference cycle is broken after the render.
   auto out = render("{% set ns = namespace() %}{% set ns.me = ns %}{{ ns }}");
