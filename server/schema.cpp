@@ -58,7 +58,7 @@ Result<ojson> parse_object(std::string_view body) {
   ojson j;
   try {
     j = ojson::parse(body.begin(), body.end());
-  } catch (const ojson::parse_error& e) {
+  } catch (const ojson::exception& e) {  // parse_error, and out_of_range for numbers like 8e888
     return base::invalid_argument(std::string("malformed JSON: ") + e.what());
   }
   if (!j.is_object()) return type_error("request body", "a JSON object", j);
