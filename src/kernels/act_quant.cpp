@@ -45,29 +45,35 @@ void quantize_act_pair_scalar(const float* x, ActQ8Pair* dst, int64_t k) {
     for (int h = 0; h < 2; ++h) {
       const int64_t b = 2 * p + h;
       if (b >= nb) break;
-      int8_t q[32];
-      int sum = 0;
-      const float d = quantize_block(x + 32 * b, 32, q, &sum);
-      std::memcpy(o.qa + 16 * h, q, 16);
-      std::memcpy(o.qb + 16 * h, q + 16, 16);
-      for (int l = 0; l < 4; ++l) {
+      for (int l = 0; l < 4; ++l) {  // lane l: values 4l..4l+3 and 16+4l..16+4l+3
+        float v[8];
+        for (int i = 0; i < 4; ++i) v[i] = x[32 * b + 4 * l + i], v[4 + i] = x[32 * b + 16 + 4 * l + i];
+        int8_t q[8];
+        int sum = 0;
+        const float d = quantize_block(v, 8, q, &sum);
+        std::memcpy(o.qa + 16 * h + 4 * l, q, 4);
+        std::memcpy(o.qb + 16 * h + 4 * l, q + 4, 4);
         o.d[4 * h + l] = d;
-        o.s[4 * h + l] = d * static_cast<float>(sum) * 0.25f;
+        o.s[4 * h + l] = d * static_cast<float>(sum);
+        o.m8sum[4 * h + l] = -8 * sum;
       }
-      o.m8sum[4 * h] = -8 * sum;
     }
   }
 }
 
 void quantize_act_q8k_scalar(const float* x, ActQ8K* dst, int64_t k) {
   for (int64_t b = 0; b < k / tensor::kQK_K; ++b) {
-    std::memset(dst[b].pad, 0, sizeof(dst[b].pad));
-    int sum = 0;
-    dst[b].d = quantize_block(x + tensor::kQK_K * b, tensor::kQK_K, dst[b].qs, &sum);
+    ActQ8K& o = dst[b];
     for (int g = 0; g < tensor::kQK_K / 16; ++g) {
-      int s = 0;
-      for (int l = 0; l < 16; ++l) s += dst[b].qs[16 * g + l];
-      dst[b].bsums[g] = static_cast<int16_t>(s);
+      float s = 0.0f;
+      for (int j = 0; j < 4; ++j) {  // the 4 lanes of group g
+        const int lane = 4 * g + j;   // = 8 v + l
+        int sum = 0;
+        const float d = quantize_block(x + tensor::kQK_K * b + 4 * lane, 4, o.qs + 4 * lane, &sum);
+        o.d[lane] = d;
+        s = std::fma(d, static_cast<float>(sum), s);  // fused, as the SIMD quantizer does
+      }
+      o.s[g] = s;
     }
   }
 }
@@ -77,8 +83,8 @@ void dequantize_act_pair(const ActQ8Pair* src, float* y, int64_t k) {
   for (int64_t b = 0; b < nb; ++b) {
     const ActQ8Pair& p = src[b / 2];
     const int h = static_cast<int>(b % 2);
-    const float d = p.d[4 * h];
     for (int l = 0; l < 16; ++l) {
+      const float d = p.d[4 * h + (l % 16) / 4];
       y[32 * b + l] = d * static_cast<float>(p.qa[16 * h + l]);
       y[32 * b + 16 + l] = d * static_cast<float>(p.qb[16 * h + l]);
     }
@@ -88,7 +94,7 @@ void dequantize_act_pair(const ActQ8Pair* src, float* y, int64_t k) {
 void dequantize_act_q8k(const ActQ8K* src, float* y, int64_t k) {
   for (int64_t b = 0; b < k / tensor::kQK_K; ++b)
     for (int l = 0; l < tensor::kQK_K; ++l)
-      y[tensor::kQK_K * b + l] = src[b].d * static_cast<float>(src[b].qs[l]);
+      y[tensor::kQK_K * b + l] = src[b].d[l / 4] * static_cast<float>(src[b].qs[l]);
 }
 
 }  // namespace osprey::kernels

@@ -1,11 +1,17 @@
 // Activation formats for the int8 dot products, and their scalar quantizers.
 //
+// Activations are int8 with one float scale per 32-bit lane of the registers the int8 dot
+// products fill (4 products per lane), so a scale costs the kernels nothing more than the block
+// scale llama.cpp uses would, while a value far below its block's largest keeps its own 8 bits.
+//
 // Weights of the 32-block types (Q4_0, Q4_1, Q5_0, Q5_1, Q8_0) meet activations in ActQ8Pair:
 // two 32-blocks interleaved the way one 256-bit register holds two weight blocks (the low nibbles
-// of two blocks side by side, then the high nibbles), with each block's scale already spread over
-// the four 32-bit lanes its products land in. K-quant weights meet ActQ8K (256 values, sums of each
-// 16, f32 scale; the Q8_K content laid out so every 32-value load is aligned). Every scale is
-// max|x| / 127 and values round to nearest (ties to even), so no quant is -128.
+// of two blocks side by side, then the high nibbles). Lane l (0..3) of block h sums values
+// 4l..4l+3 and 16+4l..16+4l+3 of that block, so those 8 values share a scale.
+// K-quant weights meet ActQ8K (256 values in 8 registers of 32; lane l of register v sums values
+// 32v+4l..32v+4l+3, which share a scale), with scale * sum(q) per group of 16 for the weights'
+// minimums. Every scale is max|x| / 127 over its values and values round to nearest (ties to
+// even), so no quant is -128.
 #pragma once
 
 #include <cstddef>
@@ -18,25 +24,24 @@ namespace osprey::kernels {
 enum class ActFormat {
   kF32,     // the float row itself
   kQ8Pair,  // ActQ8Pair per 64 values (a trailing odd 32-block pairs with zeros)
-  kQ8K,     // ActQ8K per 256 values
+  kQ8K,     // ActQ8K per 256 values (a scale per 16)
 };
 
 struct alignas(32) ActQ8Pair {
   int8_t qa[32];     // [block b: 0..15 | block b+1: 0..15]
   int8_t qb[32];     // [block b: 16..31 | block b+1: 16..31]
-  float d[8];        // [d_b x4 | d_b+1 x4]
-  float s[8];        // [d_b * sum(q_b) / 4 x4 | d_b+1 * sum(q_b+1) / 4 x4]
-  int32_t m8sum[8];  // [-8 * sum(q_b), 0, 0, 0 | -8 * sum(q_b+1), 0, 0, 0]
+  float d[8];        // lane 4h + l: the scale of lane l of block b + h
+  float s[8];        // lane: scale * sum of its 8 quants
+  int32_t m8sum[8];  // lane: -8 * sum of its 8 quants
 };
 static_assert(sizeof(ActQ8Pair) == 160);
 
 struct alignas(32) ActQ8K {
   int8_t qs[256];
-  int16_t bsums[16];  // sum of quants 16g..16g+15
-  float d;            // max|x| / 127
-  float pad[7];
+  float d[64];  // 8 v + l: the scale of values 32v+4l..32v+4l+3
+  float s[16];  // group g (values 16g..16g+15): sum over its 4 lanes of scale * sum of quants
 };
-static_assert(sizeof(ActQ8K) == 320);
+static_assert(sizeof(ActQ8K) == 576);
 
 // Bytes of one quantized activation row of k values (k a multiple of 32 for kQ8Pair, 256 for
 // kQ8K).

@@ -24,6 +24,11 @@ using test::nmse;
 using test::random_weights;
 
 constexpr double kExactTol = 1e-10;  // float rounding only
+// K-quant kernels scale each group of 16 by its activation scale in float, so unlike the integer
+// sums of the 32-block types they carry float rounding: relative to the unsigned-offset terms they
+// subtract (Q6_K: d * sc * 32 * x), ~1e-7 each, which for a single output with cancellation shows up
+// as an NMSE near 1e-8. That is still four orders below what 8-bit activations cost (kNearTol).
+constexpr double kFloatGroupTol = 1e-7;
 constexpr double kNearTol = 2e-4;    // 8-bit activations: (max|x| / 127)^2 / 12 relative to E[x^2]
 
 std::vector<int64_t> k_values(DType t) {
@@ -82,7 +87,7 @@ void check_type(DType t, Isa isa, base::ThreadPool& pool) {
         const auto x = gaussian(n_tok * k, ++seed);
         const auto y = run_fast(t, w, x, n_out, n_tok, k, isa, pool);
         const double exact = nmse(y, run_ref(t, w, seen_activations(*tr, x, n_tok, k), n_out, n_tok, k));
-        EXPECT_LE(exact, kExactTol);
+        EXPECT_LE(exact, tr->act == ActFormat::kQ8K ? kFloatGroupTol : kExactTol);
         const auto near = run_ref(t, w, x, n_out, n_tok, k);
         for (size_t i = 0; i < y.size(); ++i) {
           num += (static_cast<double>(y[i]) - near[i]) * (static_cast<double>(y[i]) - near[i]);

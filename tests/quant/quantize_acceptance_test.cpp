@@ -155,24 +155,6 @@ void expect_same_types(const gguf::GgufFile& out, const std::string& llama_rel) 
 
 class QuantizeAcceptance : public ::testing::TestWithParam<std::tuple<std::string, std::string>> {};
 
-// Known misses of the logit budget (issue 5 stays open while this list is not empty). The engine's
-// fast kernels round activations to 8 bits per block (as llama.cpp does); on these files of ours
-// that costs one or two top-1 steps too many or a max_rel above the budget, and which cases miss
-// moves with any change in kernel arithmetic order. Quantization itself is not the cause: the
-// weights' RMSE is 2-12 % below llama.cpp's and is asserted for every case. For these cases the
-// test still asserts mean_rel and prints max_rel and top-1 with "KNOWN MISS"; every other
-// (model, mix) must meet all three limits. Fix direction: finer activation blocks for K-quants,
-// or f32 activations for the output head.
-bool is_known_miss(const std::string& source, const std::string& mix) {
-  static const std::vector<std::pair<std::string, std::string>> kKnownBudgetMisses = {
-      {"tiny-llama-F32", "Q3_K_M"}, {"tiny-llama-F32", "Q4_K_S"}, {"tiny-llama-F32", "Q6_K"},
-      {"tiny-qwen2-F16", "Q4_1"},   {"tiny-qwen2-F16", "Q4_K_S"}, {"tiny-qwen2-F16", "Q6_K"},
-      {"tiny-qwen3-F16", "Q6_K"}};
-  for (const auto& [s, m] : kKnownBudgetMisses)
-    if (s == source && m == mix) return true;
-  return false;
-}
-
 TEST_P(QuantizeAcceptance, MatchesEcosystemAndMeetsLogitBudget) {
   const auto& [source, mix_name] = GetParam();
   const std::string source_rel = "models/" + source + ".gguf";
@@ -233,15 +215,6 @@ TEST_P(QuantizeAcceptance, MatchesEcosystemAndMeetsLogitBudget) {
                 source.c_str(), mix_name.c_str(), one_batch ? "one batch" : "token by token", budget_rel.c_str(),
                 st.max_rel, budget["max_rel"].get<double>(), mean, budget["mean_rel"].get<double>(), st.agree,
                 st.steps, budget["min_top1_agree"].get<int>());
-    const bool within = st.max_rel <= budget["max_rel"].get<double>() &&
-                        mean <= budget["mean_rel"].get<double>() &&
-                        st.agree >= budget["min_top1_agree"].get<int>();
-    if (is_known_miss(source, mix_name)) {
-      std::printf("KNOWN MISS (issue 5 open): %s %s %s its logit budget\n", source.c_str(), mix_name.c_str(),
-                  within ? "meets" : "misses");
-      EXPECT_LE(mean, budget["mean_rel"].get<double>());
-      continue;
-    }
     EXPECT_LE(st.max_rel, budget["max_rel"].get<double>());
     EXPECT_LE(mean, budget["mean_rel"].get<double>());
     EXPECT_GE(st.agree, budget["min_top1_agree"].get<int>());

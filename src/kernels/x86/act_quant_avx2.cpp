@@ -1,5 +1,6 @@
 // AVX2 activation quantizers. They perform the scalar quantizers' float operations in the same
 // order (max|x|, d = amax / 127, id = 1 / d, round-to-nearest-even of x * id), so the bytes match.
+#include <cmath>
 #include <cstring>
 
 #include "src/kernels/act_quant.h"
@@ -10,35 +11,33 @@ namespace osprey::kernels::x86 {
 
 namespace {
 
-OSP_INLINE float hmax(__m256 v) {
-  __m128 m = _mm_max_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-  m = _mm_max_ps(m, _mm_movehl_ps(m, m));
-  m = _mm_max_ss(m, _mm_movehdup_ps(m));
-  return _mm_cvtss_f32(m);
+// max|x| of each aligned group of 4 floats, broadcast over the group.
+OSP_INLINE __m256 group4_absmax(__m256 v) {
+  v = _mm256_andnot_ps(_mm256_set1_ps(-0.0f), v);
+  v = _mm256_max_ps(v, _mm256_permute_ps(v, 0xB1));
+  return _mm256_max_ps(v, _mm256_permute_ps(v, 0x4E));
 }
 
-// max|x| over n (a multiple of 8) floats.
-OSP_INLINE float absmax(const float* x, int n) {
-  const __m256 sign = _mm256_set1_ps(-0.0f);
-  __m256 m = _mm256_setzero_ps();
-  for (int i = 0; i < n; i += 8) m = _mm256_max_ps(m, _mm256_andnot_ps(sign, _mm256_loadu_ps(x + i)));
-  return hmax(m);
+// d = amax / 127 and id = 1 / d (0 where d is 0), as the scalar quantizer computes them.
+OSP_INLINE void scales(__m256 amax, __m256& d, __m256& id) {
+  d = _mm256_div_ps(amax, _mm256_set1_ps(127.0f));
+  id = _mm256_and_ps(_mm256_cmp_ps(d, _mm256_setzero_ps(), _CMP_NEQ_OQ), _mm256_div_ps(_mm256_set1_ps(1.0f), d));
 }
 
-// Rounds 32 floats times id to int8 (in order) and returns the four int32 partial vectors' sum.
-OSP_INLINE __m256i quantize32(const float* x, __m256 id, int8_t* out) {
-  __m256i i0 = _mm256_cvtps_epi32(_mm256_mul_ps(_mm256_loadu_ps(x), id));
-  __m256i i1 = _mm256_cvtps_epi32(_mm256_mul_ps(_mm256_loadu_ps(x + 8), id));
-  __m256i i2 = _mm256_cvtps_epi32(_mm256_mul_ps(_mm256_loadu_ps(x + 16), id));
-  __m256i i3 = _mm256_cvtps_epi32(_mm256_mul_ps(_mm256_loadu_ps(x + 24), id));
-  const __m256i sum = _mm256_add_epi32(_mm256_add_epi32(i0, i1), _mm256_add_epi32(i2, i3));
+// Rounds the 32 floats of v[0..3] times id[0..3] to int8 (round to nearest even) in order.
+OSP_INLINE void quantize32(const __m256 v[4], const __m256 id[4], int8_t* out) {
+  const __m256i i0 = _mm256_cvtps_epi32(_mm256_mul_ps(v[0], id[0]));
+  const __m256i i1 = _mm256_cvtps_epi32(_mm256_mul_ps(v[1], id[1]));
+  const __m256i i2 = _mm256_cvtps_epi32(_mm256_mul_ps(v[2], id[2]));
+  const __m256i i3 = _mm256_cvtps_epi32(_mm256_mul_ps(v[3], id[3]));
   // packs work per 128-bit lane; the final permute restores element order.
-  __m256i p01 = _mm256_packs_epi32(i0, i1);
-  __m256i p23 = _mm256_packs_epi32(i2, i3);
-  __m256i p = _mm256_packs_epi16(p01, p23);
+  __m256i p = _mm256_packs_epi16(_mm256_packs_epi32(i0, i1), _mm256_packs_epi32(i2, i3));
   p = _mm256_permutevar8x32_epi32(p, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
   _mm256_storeu_si256(reinterpret_cast<__m256i*>(out), p);
-  return sum;
+}
+
+OSP_INLINE void load4(const float* x, __m256 v[4]) {
+  for (int i = 0; i < 4; ++i) v[i] = _mm256_loadu_ps(x + 8 * i);
 }
 
 }  // namespace
@@ -56,18 +55,29 @@ void quantize_act_pair_avx2(const float* x, void* dst, int64_t k) {
         for (int l = 4; l < 8; ++l) o.d[l] = o.s[l] = 0.0f, o.m8sum[l] = 0;
         break;
       }
-      const float* xb = x + 32 * b;
-      const float d = absmax(xb, 32) / 127.0f;
-      const float id = d != 0.0f ? 1.0f / d : 0.0f;
+      // Lanes 0, 1 hold values of v[0] and v[2]; lanes 2, 3 those of v[1] and v[3].
+      __m256 v[4], d02, d13, id[4];
+      load4(x + 32 * b, v);
+      scales(group4_absmax(_mm256_max_ps(_mm256_andnot_ps(_mm256_set1_ps(-0.0f), v[0]),
+                                         _mm256_andnot_ps(_mm256_set1_ps(-0.0f), v[2]))), d02, id[0]);
+      scales(group4_absmax(_mm256_max_ps(_mm256_andnot_ps(_mm256_set1_ps(-0.0f), v[1]),
+                                         _mm256_andnot_ps(_mm256_set1_ps(-0.0f), v[3]))), d13, id[1]);
+      id[2] = id[0];  // id = {id02, id13, id02, id13}
+      id[3] = id[1];
       alignas(32) int8_t q[32];
-      const int sum = hsum_i32(quantize32(xb, _mm256_set1_ps(id), q));
+      alignas(32) float dv[16];
+      quantize32(v, id, q);
+      _mm256_store_ps(dv, d02);
+      _mm256_store_ps(dv + 8, d13);
       std::memcpy(o.qa + 16 * h, q, 16);
       std::memcpy(o.qb + 16 * h, q + 16, 16);
-      const float s = d * static_cast<float>(sum) * 0.25f;
       for (int l = 0; l < 4; ++l) {
+        int sum = 0;
+        for (int i = 0; i < 4; ++i) sum += q[4 * l + i] + q[16 + 4 * l + i];
+        const float d = dv[4 * l];  // lanes 0, 1: d02 elements 0, 4; lanes 2, 3: d13 elements 0, 4
         o.d[4 * h + l] = d;
-        o.s[4 * h + l] = s;
-        o.m8sum[4 * h + l] = l == 0 ? -8 * sum : 0;
+        o.s[4 * h + l] = d * static_cast<float>(sum);
+        o.m8sum[4 * h + l] = -8 * sum;
       }
     }
   }
@@ -75,32 +85,29 @@ void quantize_act_pair_avx2(const float* x, void* dst, int64_t k) {
 
 void quantize_act_q8k_avx2(const float* x, void* dst, int64_t k) {
   auto* out = static_cast<ActQ8K*>(dst);
-  const __m256i ones8 = _mm256_set1_epi8(1), ones16 = _mm256_set1_epi16(1);
   for (int64_t b = 0; b < k / tensor::kQK_K; ++b) {
-    const float* xb = x + tensor::kQK_K * b;
-    const float d = absmax(xb, tensor::kQK_K) / 127.0f;
-    const float id = d != 0.0f ? 1.0f / d : 0.0f;
-    const __m256 idv = _mm256_set1_ps(id);
-    out[b].d = d;
-    std::memset(out[b].pad, 0, sizeof(out[b].pad));
-    // Sums of each 4 quants per register (lane l: quants 4l..4l+3), then of each 16.
-    __m256i s4[8];
-    for (int j = 0; j < 8; ++j) {
-      int8_t* q = out[b].qs + 32 * j;
-      quantize32(xb + 32 * j, idv, q);
-      const __m256i v = _mm256_load_si256(reinterpret_cast<const __m256i*>(q));
-      // |q| <= 127, so maddubs(1, q) is exact; sign via the signed operand.
-      s4[j] = _mm256_madd_epi16(_mm256_maddubs_epi16(ones8, v), ones16);
+    ActQ8K& o = out[b];
+    for (int j = 0; j < 8; ++j) {  // register j: lanes 8j..8j+7, 4 contiguous values each
+      __m256 v[4], d[4], id[4];
+      load4(x + tensor::kQK_K * b + 32 * j, v);
+      for (int i = 0; i < 4; ++i) scales(group4_absmax(v[i]), d[i], id[i]);
+      quantize32(v, id, o.qs + 32 * j);
+      alignas(32) float dv[8];
+      for (int i = 0; i < 4; ++i) {
+        _mm256_store_ps(dv, d[i]);
+        o.d[8 * j + 2 * i] = dv[0];
+        o.d[8 * j + 2 * i + 1] = dv[4];
+      }
     }
-    __m256i g[2];
-    for (int h = 0; h < 2; ++h) {
-      // w lane i: register 4h + (i % 4), half i / 4: the sum of one group of 16.
-      const __m256i u = _mm256_hadd_epi32(s4[4 * h], s4[4 * h + 1]);
-      const __m256i v = _mm256_hadd_epi32(s4[4 * h + 2], s4[4 * h + 3]);
-      g[h] = _mm256_permutevar8x32_epi32(_mm256_hadd_epi32(u, v), _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
+    for (int g = 0; g < tensor::kQK_K / 16; ++g) {  // the scalar quantizer's order
+      float s = 0.0f;
+      for (int lane = 4 * g; lane < 4 * g + 4; ++lane) {
+        int sum = 0;
+        for (int i = 0; i < 4; ++i) sum += o.qs[4 * lane + i];
+        s = std::fma(o.d[lane], static_cast<float>(sum), s);  // fused on every path
+      }
+      o.s[g] = s;
     }
-    const __m256i packed = _mm256_permute4x64_epi64(_mm256_packs_epi32(g[0], g[1]), 0xd8);
-    _mm256_store_si256(reinterpret_cast<__m256i*>(out[b].bsums), packed);
   }
 }
 

@@ -167,8 +167,8 @@ struct PairTile512 {
 struct alignas(64) UnpackedK2 {
   __m512i q[8];
   __m512i sc[8];
-  __m512i mn16;
-  __m512 d, dmin;  // [d_r x8 | d_r+1 x8]
+  __m512 mn_lo, mn_hi;  // [row r | row r+1] of UnpackedK's
+  __m512 d;             // [d_r x8 | d_r+1 x8]
 };
 
 template <class P>
@@ -192,9 +192,9 @@ struct KUnpack512 {
           o.q[v] = join(h[0].q[v], h[1].q[v]);
           o.sc[v] = join(h[0].sc[v], h[1].sc[v]);
         }
-        o.mn16 = join(h[0].mn16, h[1].mn16);
+        o.mn_lo = join(h[0].mn_lo, h[1].mn_lo);
+        o.mn_hi = join(h[0].mn_hi, h[1].mn_hi);
         o.d = join(_mm256_set1_ps(h[0].d), _mm256_set1_ps(h[1].d));
-        o.dmin = join(_mm256_set1_ps(h[0].dmin), _mm256_set1_ps(h[1].dmin));
       }
   }
 };
@@ -211,11 +211,11 @@ struct KTile512 {
 #pragma GCC unroll 8
       for (int c = 0; c < C; ++c) acc[r][c] = _mm512_setzero_ps();
     for (int64_t sb = 0; sb < nsb; ++sb) {
-      __m512i isum[kRP][C];
+      __m512 fsum[kRP][C];
 #pragma GCC unroll 8
       for (int r = 0; r < kRP; ++r)
 #pragma GCC unroll 8
-        for (int c = 0; c < C; ++c) isum[r][c] = _mm512_setzero_si512();
+        for (int c = 0; c < C; ++c) fsum[r][c] = _mm512_setzero_ps();
 #pragma GCC unroll 1
       for (int v = 0; v < 8; ++v) {
 #pragma GCC unroll 8
@@ -225,8 +225,8 @@ struct KTile512 {
 #pragma GCC unroll 8
           for (int c = 0; c < C; ++c) {
             const ActQ8K& xb = reinterpret_cast<const ActQ8K*>(x + c * xrb)[sb];
-            const __m512i p = _mm512_maddubs_epi16(q, bcast(xb.qs + 32 * v));
-            isum[r][c] = _mm512_add_epi32(isum[r][c], _mm512_madd_epi16(p, _mm512_load_si512(&o.sc[v])));
+            const __m512i p = _mm512_madd_epi16(_mm512_maddubs_epi16(q, bcast(xb.qs + 32 * v)), _mm512_load_si512(&o.sc[v]));
+            fsum[r][c] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(p), bcast_ps(xb.d + 8 * v), fsum[r][c]);
           }
         }
       }
@@ -236,10 +236,9 @@ struct KTile512 {
         for (int c = 0; c < C; ++c) {
           const UnpackedK2& o = u[sb * kRP + r];
           const ActQ8K& xb = reinterpret_cast<const ActQ8K*>(x + c * xrb)[sb];
-          const __m512 mins = _mm512_cvtepi32_ps(_mm512_madd_epi16(bcast(xb.bsums), o.mn16));
-          const __m512 xd = _mm512_set1_ps(xb.d);
-          acc[r][c] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum[r][c]), _mm512_mul_ps(o.d, xd), acc[r][c]);
-          acc[r][c] = _mm512_fnmadd_ps(mins, _mm512_mul_ps(o.dmin, xd), acc[r][c]);
+          acc[r][c] = _mm512_fmadd_ps(fsum[r][c], o.d, acc[r][c]);
+          acc[r][c] = _mm512_fnmadd_ps(o.mn_lo, bcast_ps(xb.s), acc[r][c]);
+          acc[r][c] = _mm512_fnmadd_ps(o.mn_hi, bcast_ps(xb.s + 8), acc[r][c]);
         }
     }
 #pragma GCC unroll 8

@@ -2,9 +2,12 @@
 // qk_avx2.cpp and gemm_avx512.cpp (internal linkage: each file gets its own instantiations).
 // Every type is written as value = d * sc[g] * q - dmin * mn[g] with q unsigned (0..63), and sc,
 // mn small integers per group g of 16 values. A super-block of 256 is four steps of 64 values:
-// maddubs(q, x) gives int16 pairs, madd with the group scales gives int32, summed over the
-// super-block; the mins term is madd(bsums, mn). One float multiply-add per super-block then
-// applies d * d_x (and dmin * d_x).
+// maddubs(q, x) gives int16 pairs, madd with the group scales gives int32 lanes (lanes 0-3 hold
+// group 2v of register v, lanes 4-7 group 2v + 1), which are converted and multiplied by the
+// activation's per-group scale in float. Per super-block, d scales that float sum and the mins
+// term subtracts dmin * mn[g] * (x scale * sum of x quants)[g]. Every path (AVX2 direct and
+// unpacked, AVX-512 row pairs) performs these float operations per lane in the same order, so the
+// results are bitwise identical.
 #pragma once
 
 #include "src/kernels/act_quant.h"
@@ -31,6 +34,25 @@ struct SbState {
   __m256i mn16;
   float d, dmin;
 };
+
+// dmin * mins as floats: groups 0..7 in lo, 8..15 in hi.
+OSP_INLINE void min_floats(const SbState& st, __m256& lo, __m256& hi) {
+  const __m256 dmin = _mm256_set1_ps(st.dmin);
+  lo = _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_cvtepi16_epi32(_mm256_castsi256_si128(st.mn16))), dmin);
+  hi = _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_cvtepi16_epi32(_mm256_extracti128_si256(st.mn16, 1))), dmin);
+}
+
+// The end of one super-block: acc += d * fsum - mins . s.
+OSP_INLINE __m256 finish_sb(__m256 acc, __m256 fsum, __m256 d, __m256 mn_lo, __m256 mn_hi, const ActQ8K& xb) {
+  acc = _mm256_fmadd_ps(fsum, d, acc);
+  acc = _mm256_fnmadd_ps(mn_lo, _mm256_load_ps(xb.s), acc);
+  return _mm256_fnmadd_ps(mn_hi, _mm256_load_ps(xb.s + 8), acc);
+}
+
+// fsum += products of one 32-value register (int32 lanes) times the activation's group scales.
+OSP_INLINE __m256 add_scaled(__m256 fsum, __m256i p, const ActQ8K& xb, int v) {
+  return _mm256_fmadd_ps(_mm256_cvtepi32_ps(p), _mm256_load_ps(xb.d + 8 * v), fsum);
+}
 
 // 64 unsigned quants of one step: values 64j..64j+31 in lo, 64j+32..64j+63 in hi.
 struct Quants {
@@ -224,13 +246,13 @@ struct KTile {
     for (int64_t sb = 0; sb < nsb; ++sb) {
       const Block* wb[R];
       SbState st[R];
-      __m256i isum[R][C];
+      __m256 fsum[R][C];
 #pragma GCC unroll 8
       for (int r = 0; r < R; ++r) {
         wb[r] = reinterpret_cast<const Block*>(w + r * wrb) + sb;
         st[r] = P::prepare(*wb[r]);
 #pragma GCC unroll 8
-        for (int c = 0; c < C; ++c) isum[r][c] = _mm256_setzero_si256();
+        for (int c = 0; c < C; ++c) fsum[r][c] = _mm256_setzero_ps();
       }
       auto step = [&]<int J>() {
         Quants q[R];
@@ -250,7 +272,7 @@ struct KTile {
           for (int r = 0; r < R; ++r) {
             const __m256i p0 = _mm256_madd_epi16(_mm256_maddubs_epi16(q[r].lo, x0), sc_lo[r]);
             const __m256i p1 = _mm256_madd_epi16(_mm256_maddubs_epi16(q[r].hi, x1), sc_hi[r]);
-            isum[r][c] = _mm256_add_epi32(isum[r][c], _mm256_add_epi32(p0, p1));
+            fsum[r][c] = add_scaled(add_scaled(fsum[r][c], p0, xb, 2 * J), p1, xb, 2 * J + 1);
           }
         }
       };
@@ -259,15 +281,13 @@ struct KTile {
       step.template operator()<2>();
       step.template operator()<3>();
 #pragma GCC unroll 8
-      for (int c = 0; c < C; ++c) {
-        const ActQ8K& xb = reinterpret_cast<const ActQ8K*>(x + c * xrb)[sb];
-        const __m256i bsums = _mm256_load_si256(reinterpret_cast<const __m256i*>(xb.bsums));
+      for (int r = 0; r < R; ++r) {
+        __m256 mn_lo, mn_hi;
+        min_floats(st[r], mn_lo, mn_hi);
+        const __m256 d = _mm256_set1_ps(st[r].d);
 #pragma GCC unroll 8
-        for (int r = 0; r < R; ++r) {
-          const __m256 mins = _mm256_cvtepi32_ps(_mm256_madd_epi16(bsums, st[r].mn16));
-          acc[r][c] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum[r][c]), _mm256_set1_ps(st[r].d * xb.d), acc[r][c]);
-          acc[r][c] = _mm256_fnmadd_ps(mins, _mm256_set1_ps(st[r].dmin * xb.d), acc[r][c]);
-        }
+        for (int c = 0; c < C; ++c)
+          acc[r][c] = finish_sb(acc[r][c], fsum[r][c], d, mn_lo, mn_hi, reinterpret_cast<const ActQ8K*>(x + c * xrb)[sb]);
       }
     }
 #pragma GCC unroll 8
@@ -278,12 +298,12 @@ struct KTile {
 };
 
 // One row's super-block, unpacked: quants as bytes, the int16 scales of each 32-value register,
-// the mins per group of 16, and the two float scales.
+// dmin * mins per group of 16 as floats, and d.
 struct alignas(32) UnpackedK {
   __m256i q[8];
   __m256i sc[8];
-  __m256i mn16;
-  float d, dmin;
+  __m256 mn_lo, mn_hi;
+  float d;
 };
 
 template <class P>
@@ -306,15 +326,14 @@ struct KUnpack {
         step.template operator()<1>();
         step.template operator()<2>();
         step.template operator()<3>();
-        o.mn16 = st.mn16;
+        min_floats(st, o.mn_lo, o.mn_hi);
         o.d = st.d;
-        o.dmin = st.dmin;
       }
   }
 };
 
-// R x C tile over unpacked super-blocks: int32 sums live in registers for one super-block, the
-// float accumulators are updated once per super-block.
+// R x C tile over unpacked super-blocks: float sums live in registers for one super-block, the
+// accumulators are updated once per super-block.
 template <int R, int C>
 struct KTileU {
   static void run(const uint8_t* ub, const uint8_t* x, size_t xrb, float* y, int64_t ys, int64_t k) {
@@ -322,12 +341,12 @@ struct KTileU {
     const int64_t nsb = k / tensor::kQK_K;
     alignas(32) float acc[R][C][8] = {};
     for (int64_t sb = 0; sb < nsb; ++sb) {
-      __m256i isum[R][C];
+      __m256 fsum[R][C];
 #pragma GCC unroll 8
       for (int r = 0; r < R; ++r)
 #pragma GCC unroll 8
-        for (int c = 0; c < C; ++c) isum[r][c] = _mm256_setzero_si256();
-      // Not unrolled: one register's products per iteration keeps the int32 sums in registers.
+        for (int c = 0; c < C; ++c) fsum[r][c] = _mm256_setzero_ps();
+      // Not unrolled: one register's products per iteration keeps the sums in registers.
 #pragma GCC unroll 1
       for (int v = 0; v < 8; ++v) {
 #pragma GCC unroll 8
@@ -338,7 +357,7 @@ struct KTileU {
           for (int c = 0; c < C; ++c) {
             const ActQ8K& xb = reinterpret_cast<const ActQ8K*>(x + c * xrb)[sb];
             const __m256i p = _mm256_maddubs_epi16(q, _mm256_load_si256(reinterpret_cast<const __m256i*>(xb.qs + 32 * v)));
-            isum[r][c] = _mm256_add_epi32(isum[r][c], _mm256_madd_epi16(p, _mm256_load_si256(&o.sc[v])));
+            fsum[r][c] = add_scaled(fsum[r][c], _mm256_madd_epi16(p, _mm256_load_si256(&o.sc[v])), xb, v);
           }
         }
       }
@@ -348,10 +367,7 @@ struct KTileU {
         for (int c = 0; c < C; ++c) {
           const UnpackedK& o = u[sb * R + r];
           const ActQ8K& xb = reinterpret_cast<const ActQ8K*>(x + c * xrb)[sb];
-          const __m256 mins = _mm256_cvtepi32_ps(_mm256_madd_epi16(_mm256_load_si256(reinterpret_cast<const __m256i*>(xb.bsums)), o.mn16));
-          __m256 a = _mm256_load_ps(acc[r][c]);
-          a = _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum[r][c]), _mm256_set1_ps(o.d * xb.d), a);
-          a = _mm256_fnmadd_ps(mins, _mm256_set1_ps(o.dmin * xb.d), a);
+          const __m256 a = finish_sb(_mm256_load_ps(acc[r][c]), fsum[r][c], _mm256_set1_ps(o.d), o.mn_lo, o.mn_hi, xb);
           _mm256_store_ps(acc[r][c], a);
         }
     }
