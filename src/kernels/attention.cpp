@@ -1,11 +1,13 @@
 #include "src/kernels/attention.h"
 
+#include <atomic>
 #include <cmath>
 #include <limits>
 #include <vector>
 
+#include "src/base/aligned.h"
 #include "src/kernels/dispatch.h"
-#include "src/kernels/x86/kernels_avx2.h"
+#include "src/kernels/x86/attention_tile_avx2.h"
 #include "src/tensor/half.h"
 
 namespace osprey::kernels {
@@ -63,36 +65,133 @@ void attend_one(const AttentionArgs& a, const AttentionQuery& query, int head, f
   for (int i = 0; i < d; ++i) out[i] = acc[i] * inv;
 }
 
-// The SIMD kernel (src/kernels/x86/attention_avx2.cpp) when the CPU and head size allow it.
-void attend(const AttentionArgs& a, const AttentionQuery& query, int head, float* scratch) {
+void oracle_items(const AttentionArgs& a, int64_t begin, int64_t end, float* scratch) {
+  for (int64_t it = begin; it < end; ++it) attend_one(a, a.queries[it / a.n_head], static_cast<int>(it % a.n_head), scratch);
+}
+
+// One work item of the tiled path: queries [q0, q1) (one block table) x the heads of one KV head.
+struct Item {
+  int32_t q0, q1, kv_head;
+};
+
+bool use_tiled(const AttentionArgs& a) {
 #if defined(__x86_64__)
   static const bool kSimd = best_isa() != Isa::kScalar;
-  if (kSimd && x86::attention_head_supported(a.head_dim)) return x86::attend_head_avx2(a, query, head);
+  return kSimd && x86::attention_tile_supported(a.head_dim);
+#else
+  (void)a;
+  return false;
 #endif
-  attend_one(a, query, head, scratch);
+}
+
+// Queries per item: about 32 rows of 64 floats (16 of 128) share each K/V tile.
+int chunk_queries(const AttentionArgs& a) {
+  const int g = a.n_head / a.n_head_kv;
+  const int rows = a.head_dim <= 64 ? 32 : 16;
+  return rows / g > 1 ? rows / g : 1;
+}
+
+// Runs of consecutive queries with one block table, cut into chunks of up to cq queries from the
+// run's start; each chunk once per KV head, the run's last chunk (longest causal rows) first.
+// Writes items when non-null; returns their count (at most n_queries * n_head_kv).
+int64_t plan_items(const AttentionArgs& a, int cq, Item* items) {
+  int64_t n = 0;
+  for (int b = 0; b < a.n_queries;) {
+    int e = b + 1;
+    while (e < a.n_queries && a.queries[e].block_table == a.queries[b].block_table) ++e;
+    for (int c0 = b + (e - b - 1) / cq * cq; c0 >= b; c0 -= cq)
+      for (int h = 0; h < a.n_head_kv; ++h) {
+        if (items != nullptr) items[n] = Item{c0, c0 + cq < e ? c0 + cq : e, h};
+        ++n;
+      }
+    b = e;
+  }
+  return n;
+}
+
+// Floats of tile scratch per thread (a multiple of 16: 64-byte aligned slices).
+size_t tile_floats(const AttentionArgs& a) {
+#if defined(__x86_64__)
+  return (x86::attention_tile_scratch_floats(chunk_queries(a) * (a.n_head / a.n_head_kv), a.head_dim) + 15) / 16 * 16;
+#else
+  (void)a;
+  return 0;
+#endif
+}
+
+void run_item(const AttentionArgs& a, const Item& it, float* scratch) {
+#if defined(__x86_64__)
+  x86::attend_group_avx2(a, it.q0, it.q1, it.kv_head, scratch);
+#else
+  (void)a, (void)it, (void)scratch;
+#endif
+}
+
+int64_t total_work(const AttentionArgs& a) {  // multiply-adds
+  int64_t work = 0;
+  for (int qi = 0; qi < a.n_queries; ++qi) work += static_cast<int64_t>(a.queries[qi].n_kv) * a.n_head * a.head_dim * 2;
+  return work;
+}
+
+// The tiled path: items claimed one at a time from a shared counter (causal items differ in
+// size); each output row belongs to exactly one item, so the thread count never changes results.
+void attention_tiled(const AttentionArgs& a, base::ThreadPool& pool, bool parallel) {
+  const int64_t max_items = static_cast<int64_t>(a.n_queries) * a.n_head_kv;
+  const size_t item_bytes = (static_cast<size_t>(max_items) * sizeof(Item) + 63) / 64 * 64;
+  const size_t per_thread = tile_floats(a);
+  const int n_threads = parallel ? pool.size() : 1;
+  uint8_t* arena = pool.scratch(item_bytes + per_thread * sizeof(float) * static_cast<size_t>(n_threads));
+  Item* items = reinterpret_cast<Item*>(arena);
+  const int64_t n_items = plan_items(a, chunk_queries(a), items);
+  float* tiles = reinterpret_cast<float*>(arena + item_bytes);
+  if (!parallel) {
+    for (int64_t i = 0; i < n_items; ++i) run_item(a, items[i], tiles);
+    return;
+  }
+  std::atomic<int64_t> next{0};
+  pool.run([&](int ti, int) {
+    float* scratch = tiles + per_thread * static_cast<size_t>(ti);
+    for (int64_t i = next.fetch_add(1, std::memory_order_relaxed); i < n_items;
+         i = next.fetch_add(1, std::memory_order_relaxed))
+      run_item(a, items[i], scratch);
+  });
 }
 
 }  // namespace
 
 void attention(const AttentionArgs& a, base::ThreadPool& pool) {
-  const int64_t n_items = static_cast<int64_t>(a.n_queries) * a.n_head;
-  int64_t work = 0;  // multiply-adds
-  for (int qi = 0; qi < a.n_queries; ++qi) work += static_cast<int64_t>(a.queries[qi].n_kv) * a.n_head * a.head_dim * 2;
-  if (work < kMinParallelWork || pool.size() == 1) {  // waking workers costs more than it saves
-    attention_serial(a);
+  const bool parallel = total_work(a) >= kMinParallelWork && pool.size() > 1;  // else waking workers costs more
+  if (use_tiled(a)) {
+    attention_tiled(a, pool, parallel);
     return;
   }
-  pool.parallel_for(n_items, [&](int64_t begin, int64_t end, int) {
-    std::vector<float> scratch(2 * static_cast<size_t>(a.head_dim));
-    for (int64_t it = begin; it < end; ++it)
-      attend(a, a.queries[it / a.n_head], static_cast<int>(it % a.n_head), scratch.data());
+  std::vector<float> scratch(2 * static_cast<size_t>(a.head_dim) * static_cast<size_t>(pool.size()));
+  const int64_t n_items = static_cast<int64_t>(a.n_queries) * a.n_head;
+  if (!parallel) {
+    oracle_items(a, 0, n_items, scratch.data());
+    return;
+  }
+  pool.parallel_for(n_items, [&](int64_t begin, int64_t end, int ti) {
+    oracle_items(a, begin, end, scratch.data() + 2 * static_cast<size_t>(a.head_dim) * ti);
   });
 }
 
 void attention_serial(const AttentionArgs& a) {
+  if (use_tiled(a)) {
+    const int64_t n_items = plan_items(a, chunk_queries(a), nullptr);
+    std::vector<Item> items(static_cast<size_t>(n_items));
+    plan_items(a, chunk_queries(a), items.data());
+    const size_t n = tile_floats(a);
+    auto scratch = base::aligned_alloc_array<float>(n);
+    for (const Item& it : items) run_item(a, it, scratch.get());
+    return;
+  }
+  attention_oracle(a);
+}
+
+void attention_oracle(const AttentionArgs& a) {
   std::vector<float> scratch(2 * static_cast<size_t>(a.head_dim));
-  for (int qi = 0; qi < a.n_queries; ++qi)
-    for (int h = 0; h < a.n_head; ++h) attend(a, a.queries[qi], h, scratch.data());
+  oracle_items(a, 0, static_cast<int64_t>(a.n_queries) * a.n_head, scratch.data());
 }
 
 }  // namespace osprey::kernels

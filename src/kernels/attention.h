@@ -41,10 +41,17 @@ struct AttentionArgs {
   float scale = 1.0f;  // usually 1 / sqrt(head_dim)
 };
 
-// Splits (query, head) pairs over the pool. Results do not depend on the thread count.
+// On AVX2 CPUs (head_dim a multiple of 8, at most 512) a tiled kernel: consecutive queries with
+// one block table and the query heads of one KV head share each K/V tile (see
+// src/kernels/x86/attention_tile_avx2.h); work items (query chunk, KV head) are spread over the
+// pool, each output row computed by exactly one item. Elsewhere the scalar oracle per (query, head).
+// Results do not depend on the thread count, nor on which other queries share the call.
 void attention(const AttentionArgs& args, base::ThreadPool& pool);
 
 // Single-threaded; the same arithmetic.
 void attention_serial(const AttentionArgs& args);
+
+// The scalar oracle: one (query, head) at a time, positions in order. Single-threaded.
+void attention_oracle(const AttentionArgs& args);
 
 }  // namespace osprey::kernels
