@@ -238,6 +238,15 @@ struct PairTile {
     int64_t p = 0;
     for (; p + 2 <= nb / 2; p += 2) {
       typename P::W w0[R], w1[R];
+      if constexpr (C == 1) {  // decode: the weights stream from memory
+#pragma GCC unroll 8
+        for (int r = 0; r < R; ++r) {  // 4 blocks: 72 (Q4_0) to 136 (Q8_0) bytes
+          const uint8_t* next = w + r * wrb + 2 * p * sizeof(typename P::Block) + kStreamPrefetchBytes;
+          prefetch_stream(next);
+          if constexpr (4 * sizeof(typename P::Block) > 64) prefetch_stream(next + 64);
+          if constexpr (4 * sizeof(typename P::Block) > 128) prefetch_stream(next + 128);
+        }
+      }
 #pragma GCC unroll 8
       for (int r = 0; r < R; ++r) load_two_pairs<P>(w + r * wrb, 2 * p, w0[r], w1[r]);
       apply(w0, p);
