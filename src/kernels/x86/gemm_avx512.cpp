@@ -119,6 +119,11 @@ struct PairUnpack512 {
     const typename P::W zero{};
     auto put = [&]<bool kTwo>(int64_t p) {
       for (int rp = 0; rp < rp_n; ++rp) {
+        for (int i = 0; i < 2 && 2 * rp + i < rows; ++i) {  // the rows stream from memory once
+          const uint8_t* next = w + (2 * rp + i) * wrb + 2 * p * sizeof(typename P::Block) + kStreamPrefetchBytes;
+          prefetch_stream(next);
+          if constexpr (2 * sizeof(typename P::Block) > 64) prefetch_stream(next + 64);
+        }
         const typename P::W r0 = load_pair<P, kTwo>(w + (2 * rp) * wrb, 2 * p);
         const typename P::W r1 = 2 * rp + 1 < rows ? load_pair<P, kTwo>(w + (2 * rp + 1) * wrb, 2 * p) : zero;
         u[p * rp_n + rp] = Pair2<P>::make(r0, r1);
@@ -181,9 +186,11 @@ struct KUnpack512 {
       for (int rp = 0; rp < rp_n; ++rp) {
         for (int i = 0; i < 2; ++i) {
           const int r = 2 * rp + i;
-          if (r < rows)
-            KUnpack<P>::unpack(w + r * wrb + sb * sizeof(typename P::Block), wrb, 1, tensor::kQK_K,
-                               reinterpret_cast<uint8_t*>(&h[i]));
+          if (r < rows) {
+            const uint8_t* blk = w + r * wrb + sb * sizeof(typename P::Block);
+            for (size_t off = 0; off < sizeof(typename P::Block); off += 64) prefetch_stream(blk + kStreamPrefetchBytes + off);
+            KUnpack<P>::unpack(blk, wrb, 1, tensor::kQK_K, reinterpret_cast<uint8_t*>(&h[i]));
+          }
           else
             h[i] = UnpackedK{};
         }
