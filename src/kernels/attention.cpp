@@ -93,17 +93,14 @@ int chunk_queries(const AttentionArgs& a) {
 
 // Runs of consecutive queries with one block table, cut into chunks of up to cq queries from the
 // run's start; each chunk once per KV head, the run's last chunk (longest causal rows) first.
-// Writes items when non-null; returns their count (at most n_queries * n_head_kv).
+// Writes the items (at most n_queries * n_head_kv) and returns their count.
 int64_t plan_items(const AttentionArgs& a, int cq, Item* items) {
   int64_t n = 0;
   for (int b = 0; b < a.n_queries;) {
     int e = b + 1;
     while (e < a.n_queries && a.queries[e].block_table == a.queries[b].block_table) ++e;
     for (int c0 = b + (e - b - 1) / cq * cq; c0 >= b; c0 -= cq)
-      for (int h = 0; h < a.n_head_kv; ++h) {
-        if (items != nullptr) items[n] = Item{c0, c0 + cq < e ? c0 + cq : e, h};
-        ++n;
-      }
+      for (int h = 0; h < a.n_head_kv; ++h) items[n++] = Item{c0, c0 + cq < e ? c0 + cq : e, h};
     b = e;
   }
   return n;
@@ -133,23 +130,29 @@ int64_t total_work(const AttentionArgs& a) {  // multiply-adds
   return work;
 }
 
-// The tiled path: items claimed one at a time from a shared counter (causal items differ in
-// size); each output row belongs to exactly one item, so the thread count never changes results.
-void attention_tiled(const AttentionArgs& a, base::ThreadPool& pool, bool parallel) {
-  const int64_t max_items = static_cast<int64_t>(a.n_queries) * a.n_head_kv;
-  const size_t item_bytes = (static_cast<size_t>(max_items) * sizeof(Item) + 63) / 64 * 64;
-  const size_t per_thread = tile_floats(a);
-  const int n_threads = parallel ? pool.size() : 1;
-  uint8_t* arena = pool.scratch(item_bytes + per_thread * sizeof(float) * static_cast<size_t>(n_threads));
+// Bytes of the arena attention_tiled needs: the item list, then one tile scratch per thread.
+size_t item_list_bytes(const AttentionArgs& a) {
+  return (static_cast<size_t>(a.n_queries) * a.n_head_kv * sizeof(Item) + 63) / 64 * 64;
+}
+size_t tiled_arena_bytes(const AttentionArgs& a, int n_threads) {
+  return item_list_bytes(a) + tile_floats(a) * sizeof(float) * static_cast<size_t>(n_threads);
+}
+
+// The tiled path over a 64-byte aligned arena of tiled_arena_bytes(a, threads) bytes, on the pool's
+// threads (threads = pool->size()) or on the caller's (pool null, threads = 1). Items are claimed
+// one at a time from a shared counter (causal items differ in size); each output row belongs to
+// exactly one item, so the thread count never changes results.
+void attention_tiled(const AttentionArgs& a, uint8_t* arena, base::ThreadPool* pool) {
   Item* items = reinterpret_cast<Item*>(arena);
   const int64_t n_items = plan_items(a, chunk_queries(a), items);
-  float* tiles = reinterpret_cast<float*>(arena + item_bytes);
-  if (!parallel) {
+  float* tiles = reinterpret_cast<float*>(arena + item_list_bytes(a));
+  if (pool == nullptr) {
     for (int64_t i = 0; i < n_items; ++i) run_item(a, items[i], tiles);
     return;
   }
+  const size_t per_thread = tile_floats(a);
   std::atomic<int64_t> next{0};
-  pool.run([&](int ti, int) {
+  pool->run([&](int ti, int) {
     float* scratch = tiles + per_thread * static_cast<size_t>(ti);
     for (int64_t i = next.fetch_add(1, std::memory_order_relaxed); i < n_items;
          i = next.fetch_add(1, std::memory_order_relaxed))
@@ -161,29 +164,27 @@ void attention_tiled(const AttentionArgs& a, base::ThreadPool& pool, bool parall
 
 void attention(const AttentionArgs& a, base::ThreadPool& pool) {
   const bool parallel = total_work(a) >= kMinParallelWork && pool.size() > 1;  // else waking workers costs more
+  const int n_threads = parallel ? pool.size() : 1;
   if (use_tiled(a)) {
-    attention_tiled(a, pool, parallel);
+    attention_tiled(a, pool.scratch(tiled_arena_bytes(a, n_threads)), parallel ? &pool : nullptr);
     return;
   }
-  std::vector<float> scratch(2 * static_cast<size_t>(a.head_dim) * static_cast<size_t>(pool.size()));
+  const size_t per_thread = 2 * static_cast<size_t>(a.head_dim);  // attend_one's scratch
+  float* scratch = reinterpret_cast<float*>(pool.scratch(per_thread * sizeof(float) * static_cast<size_t>(n_threads)));
   const int64_t n_items = static_cast<int64_t>(a.n_queries) * a.n_head;
   if (!parallel) {
-    oracle_items(a, 0, n_items, scratch.data());
+    oracle_items(a, 0, n_items, scratch);
     return;
   }
   pool.parallel_for(n_items, [&](int64_t begin, int64_t end, int ti) {
-    oracle_items(a, begin, end, scratch.data() + 2 * static_cast<size_t>(a.head_dim) * ti);
+    oracle_items(a, begin, end, scratch + per_thread * static_cast<size_t>(ti));
   });
 }
 
 void attention_serial(const AttentionArgs& a) {
   if (use_tiled(a)) {
-    const int64_t n_items = plan_items(a, chunk_queries(a), nullptr);
-    std::vector<Item> items(static_cast<size_t>(n_items));
-    plan_items(a, chunk_queries(a), items.data());
-    const size_t n = tile_floats(a);
-    auto scratch = base::aligned_alloc_array<float>(n);
-    for (const Item& it : items) run_item(a, it, scratch.get());
+    auto arena = base::aligned_alloc_array<uint8_t>(tiled_arena_bytes(a, 1));
+    attention_tiled(a, arena.get(), nullptr);
     return;
   }
   attention_oracle(a);
