@@ -1,4 +1,4 @@
-// The AVX2 attention head kernel against a double-precision softmax(q K^T) V over the same paged
+// The AVX2 (tiled) attention kernel against a double-precision softmax(q K^T) V over the same paged
 // K/V: several head sizes, position counts around the 8-position block, F16 and F32 caches, GQA,
 // and score ranges wide enough that the running maximum moves many times.
 #include <gtest/gtest.h>
@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "src/kernels/attention.h"
-#include "src/kernels/x86/kernels_avx2.h"
+#include "src/kernels/x86/attention_tile_avx2.h"
 #include "src/tensor/half.h"
 #include "tests/kernels/simd_test_util.h"
 
@@ -60,7 +60,8 @@ void run_case(const Case& c) {
   std::vector<float> out(static_cast<size_t>(c.n_head) * c.d, -1.0f);
   for (int n_kv : {1, std::min(7, c.n_pos), std::min(8, c.n_pos), std::min(9, c.n_pos), c.n_pos}) {
     AttentionQuery query{q.data(), out.data(), table.data(), n_kv};
-    for (int h = 0; h < c.n_head; ++h) x86::attend_head_avx2(a, query, h);
+    a.queries = &query;
+    attention_serial(a);
     for (int h = 0; h < c.n_head; ++h) {
       const int kvh = h / (c.n_head / c.n_head_kv);
       std::vector<double> s(n_kv);
@@ -87,7 +88,7 @@ void run_case(const Case& c) {
   }
 }
 
-TEST(SimdAttention, HeadKernelMatchesDoubleSoftmax) {
+TEST(SimdAttention, TiledKernelMatchesDoubleSoftmax) {
   OSP_REQUIRE_AVX2();
   for (auto type : {tensor::DType::kF16, tensor::DType::kF32}) {
     run_case({64, 517, 4, 2, 0.5f, type});
@@ -99,10 +100,10 @@ TEST(SimdAttention, HeadKernelMatchesDoubleSoftmax) {
 }
 
 TEST(SimdAttention, SupportedHeadSizes) {
-  EXPECT_TRUE(x86::attention_head_supported(64));
-  EXPECT_TRUE(x86::attention_head_supported(128));
-  EXPECT_FALSE(x86::attention_head_supported(60));
-  EXPECT_FALSE(x86::attention_head_supported(x86::kMaxAttnHeadDim + 8));
+  EXPECT_TRUE(x86::attention_tile_supported(64));
+  EXPECT_TRUE(x86::attention_tile_supported(128));
+  EXPECT_FALSE(x86::attention_tile_supported(60));
+  EXPECT_FALSE(x86::attention_tile_supported(x86::kAttnTileMaxDim + 8));
 }
 
 }  // namespace

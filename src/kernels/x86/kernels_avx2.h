@@ -5,11 +5,6 @@
 #include <cstddef>
 #include <cstdint>
 
-namespace osprey::kernels {
-struct AttentionArgs;
-struct AttentionQuery;
-}  // namespace osprey::kernels
-
 namespace osprey::kernels::x86 {
 
 // Prompt batches of at least kUnpackMinTokens tokens unpack up to kUnpackRows weight rows at a time
@@ -72,11 +67,6 @@ OSP_X86_MM(mm_q5_k_avx2);
 OSP_X86_MM(mm_q6_k_avx2);
 
 #undef OSP_X86_MM
-
-// attention_avx2.cpp: one query head (AVX2 + FMA; head_dim a multiple of 8, at most kMaxAttnHeadDim).
-inline constexpr int kMaxAttnHeadDim = 512;
-bool attention_head_supported(int head_dim);
-void attend_head_avx2(const AttentionArgs& a, const AttentionQuery& query, int head);
 
 // act_quant_avx2.cpp: byte-identical to the scalar quantizers in act_quant.h.
 void quantize_act_pair_avx2(const float* x, void* dst, int64_t k);
