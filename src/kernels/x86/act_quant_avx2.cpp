@@ -11,9 +11,10 @@ namespace osprey::kernels::x86 {
 
 namespace {
 
-// max|x| of each aligned group of 4 floats, broadcast over the group.
-OSP_INLINE __m256 group4_absmax(__m256 v) {
-  v = _mm256_andnot_ps(_mm256_set1_ps(-0.0f), v);
+OSP_INLINE __m256 abs_ps(__m256 v) { return _mm256_andnot_ps(_mm256_set1_ps(-0.0f), v); }
+
+// The maximum of each aligned group of 4 floats, broadcast over the group.
+OSP_INLINE __m256 group4_max(__m256 v) {
   v = _mm256_max_ps(v, _mm256_permute_ps(v, 0xB1));
   return _mm256_max_ps(v, _mm256_permute_ps(v, 0x4E));
 }
@@ -58,10 +59,8 @@ void quantize_act_pair_avx2(const float* x, void* dst, int64_t k) {
       // Lanes 0, 1 hold values of v[0] and v[2]; lanes 2, 3 those of v[1] and v[3].
       __m256 v[4], d02, d13, id[4];
       load4(x + 32 * b, v);
-      scales(group4_absmax(_mm256_max_ps(_mm256_andnot_ps(_mm256_set1_ps(-0.0f), v[0]),
-                                         _mm256_andnot_ps(_mm256_set1_ps(-0.0f), v[2]))), d02, id[0]);
-      scales(group4_absmax(_mm256_max_ps(_mm256_andnot_ps(_mm256_set1_ps(-0.0f), v[1]),
-                                         _mm256_andnot_ps(_mm256_set1_ps(-0.0f), v[3]))), d13, id[1]);
+      scales(group4_max(_mm256_max_ps(abs_ps(v[0]), abs_ps(v[2]))), d02, id[0]);
+      scales(group4_max(_mm256_max_ps(abs_ps(v[1]), abs_ps(v[3]))), d13, id[1]);
       id[2] = id[0];  // id = {id02, id13, id02, id13}
       id[3] = id[1];
       alignas(32) int8_t q[32];
@@ -90,7 +89,7 @@ void quantize_act_q8k_avx2(const float* x, void* dst, int64_t k) {
     for (int j = 0; j < 8; ++j) {  // register j: lanes 8j..8j+7, 4 contiguous values each
       __m256 v[4], d[4], id[4];
       load4(x + tensor::kQK_K * b + 32 * j, v);
-      for (int i = 0; i < 4; ++i) scales(group4_absmax(v[i]), d[i], id[i]);
+      for (int i = 0; i < 4; ++i) scales(group4_max(abs_ps(v[i])), d[i], id[i]);
       quantize32(v, id, o.qs + 32 * j);
       alignas(32) float dv[8];
       for (int i = 0; i < 4; ++i) {
