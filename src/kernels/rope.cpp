@@ -3,6 +3,11 @@
 #include <algorithm>
 #include <cmath>
 
+#if defined(__x86_64__)
+#include "src/kernels/dispatch.h"
+#include "src/kernels/x86/model_ops_avx2.h"
+#endif
+
 namespace osprey::kernels {
 
 namespace {
@@ -48,7 +53,7 @@ void rope_cos_sin(int pos, const RopeParams& p, float* cos_sin) {
   }
 }
 
-void rope_apply(float* x, int n_heads, int head_dim, const RopeParams& p, const float* cos_sin) {
+void rope_apply_scalar(float* x, int n_heads, int head_dim, const RopeParams& p, const float* cos_sin) {
   const int n_pairs = p.n_rot / 2;
   for (int h = 0; h < n_heads; ++h) {
     float* v = x + static_cast<int64_t>(h) * head_dim;
@@ -61,6 +66,13 @@ void rope_apply(float* x, int n_heads, int head_dim, const RopeParams& p, const 
       v[b] = x0 * s + x1 * c;
     }
   }
+}
+
+void rope_apply(float* x, int n_heads, int head_dim, const RopeParams& p, const float* cos_sin) {
+#if defined(__x86_64__)
+  if (best_isa() != Isa::kScalar) return x86::rope_apply_avx2(x, n_heads, head_dim, p, cos_sin);
+#endif
+  rope_apply_scalar(x, n_heads, head_dim, p, cos_sin);
 }
 
 }  // namespace osprey::kernels

@@ -28,6 +28,10 @@ struct RopeParams {
 void rope_cos_sin(int pos, const RopeParams& p, float* cos_sin);
 
 // Rotates each of n_heads heads (head_dim floats apart) of one token with a table from rope_cos_sin.
+// Runs the AVX2 path (x86/rope_avx2.cpp) when the CPU has it, else rope_apply_scalar.
 void rope_apply(float* x, int n_heads, int head_dim, const RopeParams& p, const float* cos_sin);
+
+// The scalar oracle of rope_apply.
+void rope_apply_scalar(float* x, int n_heads, int head_dim, const RopeParams& p, const float* cos_sin);
 
 }  // namespace osprey::kernels
