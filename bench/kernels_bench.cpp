@@ -11,7 +11,7 @@
 //         has (GEMV GB/s of weights, GEMM GMAC/s over 64 tokens), timed in thread CPU time so that
 //         other processes on a busy machine do not count.
 // Usage: kernels_bench [-t threads] [--types F16,Q8_0,...] [--passes n] [--min-mib n] [--no-batch]
-//                      [--core]
+//                      [--core] [--core-tokens n (default 64)]
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
@@ -49,6 +49,7 @@ struct Options {
   int64_t min_mib = 0;  // 0: 4 x L3 or 384 MiB, whichever is larger
   bool batch = true;
   bool core = false;
+  int64_t core_tokens = 64;  // tokens of the --core GEMM
 };
 
 uint64_t xorshift(uint64_t& s) {
@@ -154,19 +155,21 @@ double core_time(DType t, const uint8_t* w, int64_t n_out, int64_t k, const floa
 void core_report(const Options& o) {
   base::ThreadPool one(1);
   std::printf("one core, data in cache, thread CPU time (best of %d)\n\n", 10 * o.passes);
-  std::printf("| type | kernels | GEMV GB/s (512 x 2048 in L2) | GEMM GMAC/s (256 x 2048, 64 tokens) |\n|---|---|---|---|\n");
-  std::vector<float> x(64 * 2048), y(64 * 512);
+  const int64_t nt = o.core_tokens;
+  std::printf("| type | kernels | GEMV GB/s (512 x 2048 in L2) | GEMM GMAC/s (256 x 2048, %lld tokens) |\n|---|---|---|---|\n",
+              static_cast<long long>(nt));
+  std::vector<float> x(static_cast<size_t>(std::max<int64_t>(nt, 1) * 2048)), y(static_cast<size_t>(std::max<int64_t>(nt, 2) * 512));
   fill_x(x);
   for (DType t : o.types) {
     const size_t bytes = tensor::row_size(t, 2048) * 512;
     base::AlignedPtr<uint8_t> w = base::aligned_alloc_array<uint8_t>(bytes);
     fill_weights(t, w.get(), bytes, 7);
-    for (kernels::Isa isa : {kernels::Isa::kAvx2, kernels::Isa::kAvxVnni, kernels::Isa::kAvx512}) {
+    for (kernels::Isa isa : {kernels::Isa::kAvx2, kernels::Isa::kAvxVnni, kernels::Isa::kAvx512, kernels::Isa::kAmx}) {
       if (kernels::kernel_traits(t, isa) == nullptr) continue;
       const double sv = core_time(t, w.get(), 512, 2048, x.data(), y.data(), 1, isa, one, 10 * o.passes);
-      const double sm = core_time(t, w.get(), 256, 2048, x.data(), y.data(), 64, isa, one, 2 * o.passes);
+      const double sm = core_time(t, w.get(), 256, 2048, x.data(), y.data(), nt, isa, one, 2 * o.passes);
       std::printf("| %s | %s | %.1f | %.1f |\n", tensor::dtype_name(t), kernels::isa_name(isa),
-                  static_cast<double>(bytes) / sv / 1e9, 256.0 * 2048 * 64 / sm / 1e9);
+                  static_cast<double>(bytes) / sv / 1e9, 256.0 * 2048 * static_cast<double>(nt) / sm / 1e9);
       std::fflush(stdout);
     }
   }
@@ -199,6 +202,8 @@ bool parse(int argc, char** argv, Options& o) {
       o.min_mib = std::atoll(next());
     } else if (a == "--no-batch") {
       o.batch = false;
+    } else if (a == "--core-tokens") {
+      o.core_tokens = std::max<int64_t>(2, std::atoll(next()));
     } else if (a == "--core") {
       o.core = true;
     } else if (a == "--types") {
@@ -217,7 +222,7 @@ bool parse(int argc, char** argv, Options& o) {
         b = e + 1;
       }
     } else {
-      std::fprintf(stderr, "usage: kernels_bench [-t threads] [--types F16,Q8_0,...] [--passes n] [--min-mib n] [--no-batch] [--core]\n");
+      std::fprintf(stderr, "usage: kernels_bench [-t threads] [--types F16,Q8_0,...] [--passes n] [--min-mib n] [--no-batch] [--core] [--core-tokens n]\n");
       return false;
     }
   }

@@ -5,8 +5,26 @@
 #if defined(__x86_64__) || defined(__i386__)
 #include <cpuid.h>
 #endif
+#if defined(__linux__) && defined(__x86_64__)
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
 
 namespace osprey::base {
+
+namespace {
+
+// Linux hands out the 8 KiB AMX tile state only to processes that ask for it.
+bool request_amx_permission() {
+#if defined(__linux__) && defined(__x86_64__)
+  constexpr long kArchReqXcompPerm = 0x1023, kXfeatureXtiledata = 18;
+  return syscall(SYS_arch_prctl, kArchReqXcompPerm, kXfeatureXtiledata) == 0;
+#else
+  return false;
+#endif
+}
+
+}  // namespace
 
 CpuFeatures detect_cpu_features() {
   CpuFeatures f;
@@ -29,8 +47,15 @@ CpuFeatures detect_cpu_features() {
         f.avx512f = zmm && ((b >> 16) & 1);
         f.avx512bw = zmm && ((b >> 30) & 1);
         f.avx512vnni = zmm && ((c >> 11) & 1);
+        const bool amx_tile = (d >> 24) & 1, amx_bf16 = (d >> 22) & 1;
+        const bool tile_state = (xlo & 0x60000) == 0x60000;  // XCR0 bits 17, 18: TILECFG, TILEDATA
+        f.amx_bf16 = zmm && amx_tile && amx_bf16 && tile_state && request_amx_permission();
       }
-      if (__get_cpuid_count(7, 1, &a, &b, &c, &d)) f.avxvnni = ymm && ((a >> 4) & 1);
+      if (__get_cpuid_count(7, 1, &a, &b, &c, &d)) {
+        f.avxvnni = ymm && ((a >> 4) & 1);
+        f.avx512bf16 = zmm && ((a >> 5) & 1);
+      }
+      f.amx_bf16 = f.amx_bf16 && f.avx512bf16;
     }
   }
 #elif defined(__aarch64__)
@@ -51,6 +76,8 @@ std::string CpuFeatures::to_string() const {
   add(avx512bw, "AVX512BW");
   add(avx512vnni, "AVX512VNNI");
   add(avxvnni, "AVXVNNI");
+  add(avx512bf16, "AVX512BF16");
+  add(amx_bf16, "AMX-BF16");
   add(neon, "NEON");
   return s.empty() ? "scalar" : s;
 }

@@ -27,13 +27,15 @@ class ThreadPool {
 
   // A 64-byte aligned buffer of at least `bytes`, owned by the pool and reused: scratch for the
   // operation the owning thread is running on this pool (it allocates only when it must grow).
-  // Valid until the next call that asks for more.
-  uint8_t* scratch(size_t bytes) {
-    if (bytes > scratch_bytes_) {
-      scratch_ = aligned_alloc_array<uint8_t>(bytes);
-      scratch_bytes_ = bytes;
+  // Valid until the next call for the same slot that asks for more. Slot 1 is a second buffer
+  // for an operation that splits its work into calls which use slot 0.
+  uint8_t* scratch(size_t bytes, int slot = 0) {
+    Scratch& s = scratch_[slot == 0 ? 0 : 1];
+    if (bytes > s.bytes) {
+      s.buf = aligned_alloc_array<uint8_t>(bytes);
+      s.bytes = bytes;
     }
-    return scratch_.get();
+    return s.buf.get();
   }
 
   // Calls fn(index, n_threads) once for every index in [0, n_threads), spread over the threads,
@@ -77,8 +79,11 @@ class ThreadPool {
   std::atomic<JobFn> job_fn_{nullptr};
   std::atomic<void*> job_ctx_{nullptr};
   uint32_t generation_ = 0;  // the owner's count of jobs
-  AlignedPtr<uint8_t> scratch_;
-  size_t scratch_bytes_ = 0;
+  struct Scratch {
+    AlignedPtr<uint8_t> buf;
+    size_t bytes = 0;
+  };
+  Scratch scratch_[2];
 };
 
 }  // namespace osprey::base

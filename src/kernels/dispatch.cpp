@@ -89,6 +89,7 @@ const base::CpuFeatures& cpu() {
 bool cpu_has_avx2() { return cpu().avx2 && cpu().fma && cpu().f16c; }
 bool cpu_has_avxvnni() { return cpu_has_avx2() && cpu().avxvnni; }
 bool cpu_has_avx512() { return cpu_has_avx2() && cpu().avx512f && cpu().avx512bw && cpu().avx512vnni; }
+bool cpu_has_amx() { return cpu_has_avx512() && cpu().amx_bf16; }
 
 }  // namespace
 
@@ -102,12 +103,15 @@ const char* isa_name(Isa isa) {
       return "avx2+avxvnni";
     case Isa::kAvx512:
       return "avx512";
+    case Isa::kAmx:
+      return "avx512+amx";
   }
   return "?";
 }
 
 Isa best_isa() {
-  static const Isa kIsa = cpu_has_avx512()    ? Isa::kAvx512
+  static const Isa kIsa = cpu_has_amx()       ? Isa::kAmx
+                          : cpu_has_avx512()    ? Isa::kAvx512
                           : cpu_has_avxvnni() ? Isa::kAvxVnni
                           : cpu_has_avx2()    ? Isa::kAvx2
                                               : Isa::kScalar;
@@ -133,7 +137,7 @@ const KernelTraits* kernel_traits(DType t, Isa isa) {
     for (const KernelTraits& r : kVnni)
       if (r.w_type == t) return &r;
   }
-  if (isa == Isa::kAvx512 && cpu_has_avx512()) {
+  if ((isa == Isa::kAvx512 && cpu_has_avx512()) || (isa == Isa::kAmx && cpu_has_amx())) {
     static const std::vector<KernelTraits> kZ = avx2_rows(Isa::kAvx512);
     for (const KernelTraits& r : kZ)
       if (r.w_type == t) return &r;

@@ -17,8 +17,9 @@
 namespace osprey::kernels {
 
 // kAvxVnni is kAvx2 plus AVX-VNNI (vpdpbusd) for the 32-block quant types; kAvx512 adds AVX-512
-// (F, BW, VL, VNNI) prompt-batch kernels for every quantized type.
-enum class Isa { kScalar, kAvx2, kAvxVnni, kAvx512 };
+// (F, BW, VL, VNNI) prompt-batch kernels for every quantized type; kAmx is kAvx512 whose prompt
+// rows go to AMX-BF16 tiles instead (x86/gemm_amx.h; decode rows keep the kAvx512 kernels).
+enum class Isa { kScalar, kAvx2, kAvxVnni, kAvx512, kAmx };
 const char* isa_name(Isa isa);
 
 using QuantizeActFn = void (*)(const float* x, void* dst, int64_t k);
@@ -45,6 +46,11 @@ Isa best_isa();
 // isa the CPU lacks).
 const KernelTraits* kernel_traits(tensor::DType t, Isa isa);
 inline const KernelTraits* kernel_traits(tensor::DType t) { return kernel_traits(t, best_isa()); }
+
+// Prompt rows of a matmul on AMX-BF16 tiles (matmul_amx.cpp): every token of `args` is treated as a
+// prompt row. Only when kernel_traits-style support holds: amx_usable(args.w_type).
+bool amx_usable(tensor::DType t);
+void matmul_amx(const MatmulArgs& args, base::ThreadPool& pool);
 
 // The fast matmul behind kernels::matmul: quantizes activations, splits rows over the pool,
 // blocks tokens for the cache. Falls back to the scalar row when the type has no SIMD path.

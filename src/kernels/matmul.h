@@ -20,6 +20,12 @@ struct MatmulArgs {
   int64_t n_tokens = 0;
   int64_t x_stride = 0;  // floats between rows of x (0: k)
   int64_t y_stride = 0;  // floats between rows of y (0: n_out)
+  // Optional, per token: 1 for a prompt row, 0 for a decode row (the model marks the rows of a
+  // sequence with two or more tokens in the batch as prompt rows). Prompt rows may go to prompt-
+  // batch kernels with other numerics (AMX); a decode row always gets the decode kernels, so its
+  // result never depends on what else shares the batch. Null: every row of a call with more than
+  // one token is a prompt row.
+  const uint8_t* prompt_rows = nullptr;
 };
 
 // Splits the work over the pool's threads by output rows. Results do not depend on thread count.

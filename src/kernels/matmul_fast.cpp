@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstring>
 
 #include "src/base/check.h"
 #include "src/kernels/dispatch.h"
@@ -33,9 +34,51 @@ int64_t token_block(int64_t n_tok, size_t x_row_bytes) {
   return std::min(tb, n_tok);
 }
 
+// Prompt rows to AMX, decode rows to the AVX-512 kernels: each group gathered into contiguous rows
+// (pool scratch slot 1), computed, and scattered back.
+void matmul_mixed(const MatmulArgs& a, base::ThreadPool& pool) {
+  const int64_t n_tok = a.n_tokens, k = a.k, n_out = a.n_out;
+  int64_t n_prompt = 0;
+  for (int64_t t = 0; t < n_tok; ++t) n_prompt += a.prompt_rows[t] != 0 ? 1 : 0;
+  MatmulArgs sub = a;
+  sub.prompt_rows = nullptr;
+  if (n_prompt == n_tok) return matmul_amx(sub, pool);  // even one row: its kind decides, not the count
+  if (n_prompt == 0) return matmul_fast(sub, pool, Isa::kAvx512);
+  const int64_t xs = a.x_stride != 0 ? a.x_stride : k;
+  const int64_t ys = a.y_stride != 0 ? a.y_stride : n_out;
+  const size_t xb = static_cast<size_t>(k) * sizeof(float), yb = static_cast<size_t>(n_out) * sizeof(float);
+  auto* buf = reinterpret_cast<float*>(pool.scratch(static_cast<size_t>(n_tok) * (xb + yb), 1));
+  float* xg = buf;                 // gathered rows: prompt rows first, then decode rows
+  float* yg = buf + n_tok * k;
+  int64_t ip = 0, id = n_prompt;
+  for (int64_t t = 0; t < n_tok; ++t) {
+    const int64_t g = a.prompt_rows[t] != 0 ? ip++ : id++;
+    std::memcpy(xg + g * k, a.x + t * xs, xb);
+  }
+  sub.x = xg;
+  sub.x_stride = k;
+  sub.y = yg;
+  sub.y_stride = n_out;
+  sub.n_tokens = n_prompt;
+  matmul_amx(sub, pool);
+  sub.x = xg + n_prompt * k;
+  sub.y = yg + n_prompt * n_out;
+  sub.n_tokens = n_tok - n_prompt;
+  matmul_fast(sub, pool, Isa::kAvx512);
+  ip = 0, id = n_prompt;
+  for (int64_t t = 0; t < n_tok; ++t) {
+    const int64_t g = a.prompt_rows[t] != 0 ? ip++ : id++;
+    std::memcpy(a.y + t * ys, yg + g * n_out, yb);
+  }
+}
+
 }  // namespace
 
 void matmul_fast(const MatmulArgs& a, base::ThreadPool& pool, Isa isa) {
+  if (isa == Isa::kAmx && amx_usable(a.w_type)) {
+    if (a.prompt_rows != nullptr) return matmul_mixed(a, pool);
+    if (a.n_tokens > 1) return matmul_amx(a, pool);
+  }
   const KernelTraits* tr = kernel_traits(a.w_type, isa);
   if (tr == nullptr) tr = kernel_traits(a.w_type, Isa::kScalar);
   OSP_CHECK(tr != nullptr);

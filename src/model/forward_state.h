@@ -34,6 +34,7 @@ struct ForwardState {
   const int32_t* positions = nullptr;  // [n_tokens]
   const int32_t* seq_ids = nullptr;    // [n_tokens]
   Scratch& s;
+  const uint8_t* prompt_rows = nullptr;  // [n_tokens] see kernels::MatmulArgs::prompt_rows
 };
 
 }  // namespace osprey::model

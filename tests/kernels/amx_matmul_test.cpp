@@ -1,0 +1,129 @@
+// The AMX-BF16 prompt-batch path against the scalar oracle (matmul_ref with the original f32
+// activations) by NMSE, for every weight type, on odd sizes: k with tails past the 512-value
+// K-block, row and token counts that are not multiples of the 16 x 16 tiles. And the properties
+// the engine relies on: results do not depend on the thread count or on which other tokens share
+// the call, and in a mixed call decode rows get exactly the decode kernels' result.
+#include <gtest/gtest.h>
+
+#include <vector>
+
+#include "src/base/thread_pool.h"
+#include "src/kernels/dispatch.h"
+#include "src/kernels/matmul.h"
+#include "tests/kernels/simd_test_util.h"
+
+namespace osprey::kernels {
+namespace {
+
+using tensor::DType;
+using test::gaussian;
+using test::nmse;
+using test::random_weights;
+
+// Each value keeps 16 of its 24 significant bits (bf16 hi + lo) and the lo*lo product is dropped:
+// per product ~2^-16 relative at worst, random in sign, so the NMSE of a dot product sits near
+// 1e-10. 1e-8 leaves room for cancellation in single outputs and is six orders below what 8-bit
+// activations cost (2e-4 in simd_matmul_test).
+constexpr double kAmxTol = 1e-8;
+
+#define OSP_REQUIRE_AMX()                                                         \
+  do {                                                                            \
+    if (best_isa() != Isa::kAmx) GTEST_SKIP() << "this CPU or OS lacks AMX-BF16"; \
+  } while (0)
+
+std::vector<int64_t> k_values(DType t) {
+  const int64_t bs = tensor::info(t).block_size;
+  if (bs == 1) return {1, 7, 33, 256, 600};
+  if (bs == 32) return {32, 96, 544};
+  return {256, 1280};
+}
+
+std::vector<float> run(DType t, const std::vector<uint8_t>& w, const std::vector<float>& x, int64_t n_out,
+                       int64_t n_tok, int64_t k, Isa isa, base::ThreadPool& pool, const uint8_t* prompt = nullptr) {
+  std::vector<float> y(static_cast<size_t>(n_out * n_tok), -1.0f);
+  MatmulArgs a{t, w.data(), x.data(), y.data(), n_out, k, n_tok, 0, 0};
+  a.prompt_rows = prompt;
+  matmul_fast(a, pool, isa);
+  return y;
+}
+
+TEST(AmxMatmul, EveryTypeMatchesTheOracle) {
+  OSP_REQUIRE_AMX();
+  base::ThreadPool pool(2);
+  uint32_t seed = 900;
+  for (DType t : test::kAllWeightTypes) {
+    for (int64_t k : k_values(t)) {
+      for (int64_t n_out : {1, 13, 37, 70}) {
+        for (int64_t n_tok : {2, 17, 40}) {
+          SCOPED_TRACE(::testing::Message() << tensor::dtype_name(t) << " k=" << k << " n_out=" << n_out
+                                            << " n_tok=" << n_tok);
+          const auto w = random_weights(t, n_out, k, ++seed);
+          const auto x = gaussian(n_tok * k, ++seed);
+          const auto y = run(t, w, x, n_out, n_tok, k, Isa::kAmx, pool);
+          std::vector<float> r(y.size());
+          matmul_ref(MatmulArgs{t, w.data(), x.data(), r.data(), n_out, k, n_tok, 0, 0});
+          EXPECT_LE(nmse(y, r), kAmxTol);
+        }
+      }
+    }
+  }
+}
+
+TEST(AmxMatmul, StridedRowsAndFullTiles) {
+  OSP_REQUIRE_AMX();
+  base::ThreadPool pool(2);
+  const DType t = DType::kQ4_K;
+  const int64_t n_out = 64, n_tok = 32, k = 1024, xs = k + 8, ys = n_out + 3;
+  const auto w = random_weights(t, n_out, k, 5);
+  const auto xd = gaussian(n_tok * xs, 6);
+  std::vector<float> y(static_cast<size_t>(n_tok * ys), 7.0f), r(static_cast<size_t>(n_tok * ys), 7.0f);
+  matmul_fast(MatmulArgs{t, w.data(), xd.data(), y.data(), n_out, k, n_tok, xs, ys}, pool, Isa::kAmx);
+  matmul_ref(MatmulArgs{t, w.data(), xd.data(), r.data(), n_out, k, n_tok, xs, ys});
+  EXPECT_LE(nmse(y, r), kAmxTol);
+  for (int64_t tk = 0; tk < n_tok; ++tk)
+    for (int64_t j = n_out; j < ys; ++j) EXPECT_EQ(y[tk * ys + j], 7.0f) << "wrote past a row's end";
+}
+
+TEST(AmxMatmul, IndependentOfThreadsAndOfTheOtherTokens) {
+  OSP_REQUIRE_AMX();
+  base::ThreadPool one(1), two(2);
+  for (DType t : {DType::kF16, DType::kQ4_0, DType::kQ6_K}) {
+    const int64_t n_out = 45, k = 768, n_tok = 35;
+    const auto w = random_weights(t, n_out, k, 11);
+    const auto x = gaussian(n_tok * k, 12);
+    const auto a = run(t, w, x, n_out, n_tok, k, Isa::kAmx, one);
+    const auto b = run(t, w, x, n_out, n_tok, k, Isa::kAmx, two);
+    EXPECT_EQ(a, b) << tensor::dtype_name(t);
+    // Tokens 20..21 alone give bit for bit what they gave among 35.
+    const std::vector<float> x2(x.begin() + 20 * k, x.begin() + 22 * k);
+    const auto c = run(t, w, x2, n_out, 2, k, Isa::kAmx, two);
+    EXPECT_EQ(c, std::vector<float>(a.begin() + 20 * n_out, a.begin() + 22 * n_out)) << tensor::dtype_name(t);
+  }
+}
+
+TEST(AmxMatmul, MixedCallsGiveDecodeRowsTheDecodeKernels) {
+  OSP_REQUIRE_AMX();
+  base::ThreadPool pool(2);
+  for (DType t : {DType::kQ4_0, DType::kQ8_0, DType::kQ4_K, DType::kF16}) {
+    const int64_t n_out = 40, k = 512, n_tok = 9;
+    const auto w = random_weights(t, n_out, k, 21);
+    const auto x = gaussian(n_tok * k, 22);
+    const std::vector<uint8_t> prompt = {1, 0, 1, 1, 0, 0, 1, 1, 0};
+    const auto y = run(t, w, x, n_out, n_tok, k, Isa::kAmx, pool, prompt.data());
+    for (int64_t tk = 0; tk < n_tok; ++tk) {
+      const std::vector<float> xr(x.begin() + tk * k, x.begin() + (tk + 1) * k);
+      const std::vector<float> got(y.begin() + tk * n_out, y.begin() + (tk + 1) * n_out);
+      if (prompt[tk] == 0) {  // a decode row: exactly the single-token decode kernel's result
+        EXPECT_EQ(got, run(t, w, xr, n_out, 1, k, Isa::kAmx, pool)) << tk;
+      } else {  // a prompt row: exactly the AMX result of the row (here computed twice in one call)
+        std::vector<float> xx(xr);
+        xx.insert(xx.end(), xr.begin(), xr.end());
+        const auto p = run(t, w, xx, n_out, 2, k, Isa::kAmx, pool);
+        EXPECT_EQ(got, std::vector<float>(p.begin(), p.begin() + n_out)) << tk;
+      }
+    }
+  }
+}
+
+}  // namespace
+}  // namespace osprey::kernels
