@@ -424,6 +424,13 @@ void float_gemm512(const void* w, size_t wrb, const void* x, size_t xrb, float* 
   }
 }
 
+// Decode of the 32-block types: the 256-bit kernels, two rows per tile.
+template <template <int, int> class T>
+void gemv_pair(const void* w, size_t wrb, const void* x, size_t xrb, float* y, int64_t ys, int64_t n_rows,
+               int64_t n_tok, int64_t k, uint8_t* /*scratch*/) {
+  mm_tiles<T, 2, 1>(w, wrb, x, xrb, y, ys, n_rows, n_tok, k);
+}
+
 template <int R, int C> using Q4_0W = PairTile512<Q4_0P, R, C>;
 template <int R, int C> using Q4_1W = PairTile512<Q4_1P, R, C>;
 template <int R, int C> using Q5_0W = PairTile512<Q5_0P, R, C>;
@@ -432,28 +439,28 @@ template <int R, int C> using Q8_0W = PairTile512<Q8_0P, R, C>;
 
 }  // namespace
 
-// Decode (1 token) and small batches: the 256-bit kernels; prompt batches: 4 rows x 4 tokens.
+// Decode (1 token): GEMV; small batches: the 256-bit kernels; prompt batches: 4 rows x 4 tokens.
 #define OSP_MM_512(name, UNPACK, T512, T, RV, RD, CD)                                                    \
   void name(const void* w, size_t wrb, const void* x, size_t xrb, float* y, int64_t ys, int64_t n_rows, \
             int64_t n_tok, int64_t k, uint8_t* scratch) {                                               \
     if (n_tok == 1)                                                                                     \
-      mm_tiles<T, RV, 1>(w, wrb, x, xrb, y, ys, n_rows, n_tok, k);                                      \
+      RV(w, wrb, x, xrb, y, ys, n_rows, n_tok, k, scratch);                                             \
     else if (n_tok < kUnpackMinTokens || scratch == nullptr)                                            \
       mm_tiles<T, RD, CD>(w, wrb, x, xrb, y, ys, n_rows, n_tok, k);                                     \
     else                                                                                                \
       mm_unpacked<UNPACK, T512, kUnpackRows, 4>(w, wrb, x, xrb, y, ys, n_rows, n_tok, k, scratch);      \
   }
 
-OSP_MM_512(mm_q4_0_avx512, PairUnpack512<Q4_0P>, Q4_0W, Q4_0T, 2, 2, 4)
-OSP_MM_512(mm_q4_1_avx512, PairUnpack512<Q4_1P>, Q4_1W, Q4_1T, 2, 2, 4)
-OSP_MM_512(mm_q5_0_avx512, PairUnpack512<Q5_0P>, Q5_0W, Q5_0T, 2, 2, 4)
-OSP_MM_512(mm_q5_1_avx512, PairUnpack512<Q5_1P>, Q5_1W, Q5_1T, 2, 2, 4)
-OSP_MM_512(mm_q8_0_avx512, PairUnpack512<Q8_0P>, Q8_0W, Q8_0T, 2, 1, 4)
-OSP_MM_512(mm_q2_k_avx512, KUnpack512<Q2_KP>, KTile512, Q2_KT, 1, 2, 4)
-OSP_MM_512(mm_q3_k_avx512, KUnpack512<Q3_KP>, KTile512, Q3_KT, 1, 2, 4)
-OSP_MM_512(mm_q4_k_avx512, KUnpack512<Q4_KP>, KTile512, Q4_KT, 1, 2, 4)
-OSP_MM_512(mm_q5_k_avx512, KUnpack512<Q5_KP>, KTile512, Q5_KT, 1, 2, 4)
-OSP_MM_512(mm_q6_k_avx512, KUnpack512<Q6_KP>, KTile512, Q6_KT, 1, 2, 4)
+OSP_MM_512(mm_q4_0_avx512, PairUnpack512<Q4_0P>, Q4_0W, Q4_0T, gemv_pair<Q4_0T>, 2, 4)
+OSP_MM_512(mm_q4_1_avx512, PairUnpack512<Q4_1P>, Q4_1W, Q4_1T, gemv_pair<Q4_1T>, 2, 4)
+OSP_MM_512(mm_q5_0_avx512, PairUnpack512<Q5_0P>, Q5_0W, Q5_0T, gemv_pair<Q5_0T>, 2, 4)
+OSP_MM_512(mm_q5_1_avx512, PairUnpack512<Q5_1P>, Q5_1W, Q5_1T, gemv_pair<Q5_1T>, 2, 4)
+OSP_MM_512(mm_q8_0_avx512, PairUnpack512<Q8_0P>, Q8_0W, Q8_0T, gemv_pair<Q8_0T>, 1, 4)
+OSP_MM_512(mm_q2_k_avx512, KUnpack512<Q2_KP>, KTile512, Q2_KT, gemv_q2_k_avx512, 2, 4)
+OSP_MM_512(mm_q3_k_avx512, KUnpack512<Q3_KP>, KTile512, Q3_KT, gemv_q3_k_avx512, 2, 4)
+OSP_MM_512(mm_q4_k_avx512, KUnpack512<Q4_KP>, KTile512, Q4_KT, gemv_q4_k_avx512, 2, 4)
+OSP_MM_512(mm_q5_k_avx512, KUnpack512<Q5_KP>, KTile512, Q5_KT, gemv_q5_k_avx512, 2, 4)
+OSP_MM_512(mm_q6_k_avx512, KUnpack512<Q6_KP>, KTile512, Q6_KT, gemv_q6_k_avx512, 2, 4)
 
 #undef OSP_MM_512
 

@@ -55,6 +55,12 @@ OSP_X86_MM(mm_f32_avx512);
 OSP_X86_MM(mm_f16_avx512);
 OSP_X86_MM(mm_bf16_avx512);
 size_t unpack512_bytes(int64_t k);
+// gemv_avx512.cpp: single-token K-quant GEMV, two rows per 512-bit register (n_tok must be 1).
+OSP_X86_MM(gemv_q2_k_avx512);
+OSP_X86_MM(gemv_q3_k_avx512);
+OSP_X86_MM(gemv_q4_k_avx512);
+OSP_X86_MM(gemv_q5_k_avx512);
+OSP_X86_MM(gemv_q6_k_avx512);
 inline size_t avx512_scratch_bytes(int64_t k) {
   const size_t a = gemm_scratch_bytes(k), b = unpack512_bytes(k);
   return a > b ? a : b;
