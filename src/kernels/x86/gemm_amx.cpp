@@ -13,6 +13,7 @@
 #include <cstring>
 
 #include "src/kernels/ref/quants.h"
+#include "src/kernels/x86/dequant_avx512.h"
 
 namespace osprey::kernels::x86 {
 namespace {
@@ -21,8 +22,11 @@ using tensor::DType;
 
 constexpr size_t kTileBytes = 1024;
 constexpr int64_t kKcChunks = kAmxKc / 32;
-constexpr size_t kStageBytes = 16 * kAmxKc * sizeof(float);     // f32 rows of one weight group
-constexpr size_t kPanelBytes = 2 * kKcChunks * 2 * kTileBytes;  // 2 groups x chunks x (hi, lo)
+constexpr size_t kStageBytes = 16 * kAmxKc * sizeof(float);  // f32 rows of one weight group
+// The weight panel of one K-block: as many 16-row groups as fit (at least 32 rows); it stays in L2
+// while the activation tiles of every token pair stream past it.
+constexpr size_t kPanelBytes = size_t{512} << 10;
+static_assert(kPanelBytes >= 2 * kKcChunks * 2 * kTileBytes, "the panel must hold two row groups of hi + lo tiles");
 
 struct alignas(64) TileConfig {
   uint8_t palette = 1;
@@ -91,11 +95,13 @@ void dequant_slice(DType t, const uint8_t* row, int64_t k0, int64_t n, float* ds
     }
     return;
   }
-  ref::dequantize_row(t, row + tensor::row_size(t, k0), dst, n);
+  if (!dequant_row_avx512(t, row, k0, n, dst)) ref::dequantize_row(t, row + tensor::row_size(t, k0), dst, n);
 }
 
 // One group of 16 weight rows (the first `valid` real, the rest zeros), values [k0, k0 + kn),
-// into `chunks` (hi, lo) tile pairs of the pair-interleaved layout.
+// into `chunks` tiles of the pair-interleaved layout: per chunk the hi tile, then for P == 2 the lo
+// tile. `stage` holds 16 f32 rows of kAmxKc values.
+template <int P>
 void build_group(DType t, const uint8_t* w, size_t wrb, int64_t valid, int64_t k0, int64_t kn, int64_t chunks,
                  float* stage, uint8_t* tiles, const TransposeIdx& ix) {
   const int64_t width = chunks * 32;
@@ -114,22 +120,22 @@ void build_group(DType t, const uint8_t* w, size_t wrb, int64_t valid, int64_t k
       const float* s = stage + m * kAmxKc + c * 32;
       split_bf16(_mm512_load_ps(s), _mm512_load_ps(s + 16), hi[m], lo[m]);
     }
+    uint8_t* out = tiles + c * P * kTileBytes;
     transpose16(hi, ix);
-    transpose16(lo, ix);
-    uint8_t* out = tiles + c * 2 * kTileBytes;
-    for (int p = 0; p < 16; ++p) {
-      _mm512_store_si512(out + p * 64, hi[p]);
-      _mm512_store_si512(out + kTileBytes + p * 64, lo[p]);
+    for (int p = 0; p < 16; ++p) _mm512_store_si512(out + p * 64, hi[p]);
+    if constexpr (P == 2) {
+      transpose16(lo, ix);
+      for (int p = 0; p < 16; ++p) _mm512_store_si512(out + kTileBytes + p * 64, lo[p]);
     }
   }
 }
 
 // C tiles for T token groups x G row groups over `chunks` k-chunks. x: the first token group's hi
-// tile at this K-block (the next group xg bytes on); panel: the row groups' tiles; y: C[0][0].
-template <int G, int T>
-void tile_block(const uint8_t* panel, int64_t chunks, const uint8_t* x, int64_t xg, float* y, int64_t ys_bytes,
-                bool first) {
-  const size_t gstride = static_cast<size_t>(chunks) * 2 * kTileBytes;
+// tile at this K-block (lo 1 KiB on, the next group xg bytes on); w: the first row group's tiles
+// (P per chunk, the next group gs bytes on); y: C[0][0]. P == 2 adds the hi(x) * lo(w) products.
+template <int P, int G, int T>
+void tile_block(const uint8_t* w, int64_t gs, int64_t chunks, const uint8_t* x, int64_t xg, float* y,
+                int64_t ys_bytes, bool first) {
   auto* yb = reinterpret_cast<uint8_t*>(y);
   const int64_t t1 = 16 * ys_bytes;  // bytes from token group 0 to 1 in y
   if (first) {
@@ -143,42 +149,78 @@ void tile_block(const uint8_t* panel, int64_t chunks, const uint8_t* x, int64_t 
     if constexpr (T == 2) _tile_loadd(2, yb + t1, ys_bytes);
     if constexpr (G == 2 && T == 2) _tile_loadd(3, yb + t1 + 64, ys_bytes);
   }
-  constexpr int64_t xs = 64;
-  const int64_t x1 = xg;
+  auto products = [] {
+    _tile_dpbf16ps(0, 4, 6);
+    if constexpr (G == 2) _tile_dpbf16ps(1, 4, 7);
+    if constexpr (T == 2) _tile_dpbf16ps(2, 5, 6);
+    if constexpr (G == 2 && T == 2) _tile_dpbf16ps(3, 5, 7);
+  };
   for (int64_t c = 0; c < chunks; ++c) {
-    const uint8_t* wt = panel + c * 2 * kTileBytes;
+    const uint8_t* wt = w + c * P * kTileBytes;
     const uint8_t* ah = x + c * 2 * kTileBytes;
     const uint8_t* al = ah + kTileBytes;
-    // hi x hi
-    _tile_loadd(4, ah, xs);
-    if constexpr (T == 2) _tile_loadd(5, ah + x1, xs);
+    _tile_loadd(4, ah, 64);  // hi(x) * hi(w)
+    if constexpr (T == 2) _tile_loadd(5, ah + xg, 64);
     _tile_loadd(6, wt, 64);
-    if constexpr (G == 2) _tile_loadd(7, wt + gstride, 64);
-    _tile_dpbf16ps(0, 4, 6);
-    if constexpr (G == 2) _tile_dpbf16ps(1, 4, 7);
-    if constexpr (T == 2) _tile_dpbf16ps(2, 5, 6);
-    if constexpr (G == 2 && T == 2) _tile_dpbf16ps(3, 5, 7);
-    // hi(x) x lo(w)
-    _tile_loadd(6, wt + kTileBytes, 64);
-    if constexpr (G == 2) _tile_loadd(7, wt + gstride + kTileBytes, 64);
-    _tile_dpbf16ps(0, 4, 6);
-    if constexpr (G == 2) _tile_dpbf16ps(1, 4, 7);
-    if constexpr (T == 2) _tile_dpbf16ps(2, 5, 6);
-    if constexpr (G == 2 && T == 2) _tile_dpbf16ps(3, 5, 7);
-    // lo(x) x hi(w)
-    _tile_loadd(4, al, xs);
-    if constexpr (T == 2) _tile_loadd(5, al + x1, xs);
-    _tile_loadd(6, wt, 64);
-    if constexpr (G == 2) _tile_loadd(7, wt + gstride, 64);
-    _tile_dpbf16ps(0, 4, 6);
-    if constexpr (G == 2) _tile_dpbf16ps(1, 4, 7);
-    if constexpr (T == 2) _tile_dpbf16ps(2, 5, 6);
-    if constexpr (G == 2 && T == 2) _tile_dpbf16ps(3, 5, 7);
+    if constexpr (G == 2) _tile_loadd(7, wt + gs, 64);
+    products();
+    if constexpr (P == 2) {  // hi(x) * lo(w)
+      _tile_loadd(6, wt + kTileBytes, 64);
+      if constexpr (G == 2) _tile_loadd(7, wt + gs + kTileBytes, 64);
+      products();
+      _tile_loadd(6, wt, 64);
+      if constexpr (G == 2) _tile_loadd(7, wt + gs, 64);
+    }
+    _tile_loadd(4, al, 64);  // lo(x) * hi(w)
+    if constexpr (T == 2) _tile_loadd(5, al + xg, 64);
+    products();
   }
   _tile_stored(0, yb, ys_bytes);
   if constexpr (G == 2) _tile_stored(1, yb + 64, ys_bytes);
   if constexpr (T == 2) _tile_stored(2, yb + t1, ys_bytes);
   if constexpr (G == 2 && T == 2) _tile_stored(3, yb + t1 + 64, ys_bytes);
+}
+
+// Weights whose f32 values need two bf16 parts to stay exact (F16 has 11 significant bits, F32 24);
+// BF16 is exact in one, and quantized weights are rounded to one (see gemm_amx.h).
+int weight_parts(DType t) { return t == DType::kF32 || t == DType::kF16 ? 2 : 1; }
+
+template <int P>
+void gemm_parts(DType t, const uint8_t* w, size_t wrb, int64_t n_rows, int64_t n_valid, const uint8_t* xact,
+                int64_t n_tok, int64_t k, float* y, int64_t ys, uint8_t* scratch) {
+  static const TransposeIdx kIdx;
+  const int64_t kp = amx_k_padded(k), n_pad = amx_tokens_padded(n_tok);
+  const int64_t xg = kp / 32 * 2 * static_cast<int64_t>(kTileBytes);  // activation bytes per token group
+  const int64_t ys_bytes = ys * static_cast<int64_t>(sizeof(float));
+  auto* stage = reinterpret_cast<float*>(scratch);
+  uint8_t* panel = scratch + kStageBytes;
+  for (int64_t k0 = 0; k0 < kp; k0 += kAmxKc) {
+    const int64_t chunks = std::min<int64_t>(kAmxKc, kp - k0) / 32;
+    const int64_t kn = std::min<int64_t>(kAmxKc, k - k0);
+    const int64_t gs = chunks * P * static_cast<int64_t>(kTileBytes);  // panel bytes per row group
+    const int64_t panel_rows = std::max<int64_t>(32, static_cast<int64_t>(kPanelBytes) / gs * 16 / 32 * 32);
+    for (int64_t p0 = 0; p0 < n_rows; p0 += panel_rows) {
+      const int64_t p_rows = std::min(panel_rows, n_rows - p0);
+      for (int64_t g = 0; g < p_rows / 16; ++g) {
+        const int64_t valid = std::clamp<int64_t>(n_valid - p0 - 16 * g, 0, 16);
+        build_group<P>(t, w + (p0 + 16 * g) * wrb, wrb, valid, k0, kn, chunks, stage, panel + g * gs, kIdx);
+      }
+      const bool first = k0 == 0;
+      for (int64_t t0 = 0; t0 < n_pad; t0 += 32) {
+        const bool two_t = n_pad - t0 >= 32;
+        const uint8_t* xa = xact + t0 / 16 * xg + k0 / 32 * 2 * kTileBytes;
+        for (int64_t r0 = 0; r0 < p_rows; r0 += 32) {
+          const bool two_g = p_rows - r0 >= 32;
+          const uint8_t* wp = panel + r0 / 16 * gs;
+          float* yt = y + t0 * ys + p0 + r0;
+          if (two_g && two_t) tile_block<P, 2, 2>(wp, gs, chunks, xa, xg, yt, ys_bytes, first);
+          else if (two_g) tile_block<P, 2, 1>(wp, gs, chunks, xa, xg, yt, ys_bytes, first);
+          else if (two_t) tile_block<P, 1, 2>(wp, gs, chunks, xa, xg, yt, ys_bytes, first);
+          else tile_block<P, 1, 1>(wp, gs, chunks, xa, xg, yt, ys_bytes, first);
+        }
+      }
+    }
+  }
 }
 
 }  // namespace
@@ -231,35 +273,9 @@ void amx_prepare_act(const float* x, int64_t xs, int64_t n_tok, int64_t k, uint8
 
 void amx_gemm(DType t, const uint8_t* w, size_t wrb, int64_t n_rows, int64_t n_valid, const uint8_t* xact,
               int64_t n_tok, int64_t k, float* y, int64_t ys, uint8_t* scratch) {
-  static const TransposeIdx kIdx;
-  const int64_t kp = amx_k_padded(k), n_pad = amx_tokens_padded(n_tok);
-  const int64_t xg = kp / 32 * 2 * static_cast<int64_t>(kTileBytes);  // bytes per token group
-  const int64_t ys_bytes = ys * static_cast<int64_t>(sizeof(float));
-  auto* stage = reinterpret_cast<float*>(scratch);
-  uint8_t* panel = scratch + kStageBytes;
   configure_tiles();
-  for (int64_t k0 = 0; k0 < kp; k0 += kAmxKc) {
-    const int64_t chunks = std::min<int64_t>(kAmxKc, kp - k0) / 32;
-    const int64_t kn = std::min<int64_t>(kAmxKc, k - k0);
-    const size_t gstride = static_cast<size_t>(chunks) * 2 * kTileBytes;
-    for (int64_t r0 = 0; r0 < n_rows; r0 += 32) {
-      const int g_n = n_rows - r0 >= 32 ? 2 : 1;
-      for (int g = 0; g < g_n; ++g) {
-        const int64_t valid = std::clamp<int64_t>(n_valid - r0 - 16 * g, 0, 16);
-        build_group(t, w + (r0 + 16 * g) * wrb, wrb, valid, k0, kn, chunks, stage, panel + g * gstride, kIdx);
-      }
-      for (int64_t t0 = 0; t0 < n_pad; t0 += 32) {
-        const bool two_t = n_pad - t0 >= 32;
-        const uint8_t* ah = xact + t0 / 16 * xg + k0 / 32 * 2 * kTileBytes;
-        float* yt = y + t0 * ys + r0;
-        const bool first = k0 == 0;
-        if (g_n == 2 && two_t) tile_block<2, 2>(panel, chunks, ah, xg, yt, ys_bytes, first);
-        else if (g_n == 2) tile_block<2, 1>(panel, chunks, ah, xg, yt, ys_bytes, first);
-        else if (two_t) tile_block<1, 2>(panel, chunks, ah, xg, yt, ys_bytes, first);
-        else tile_block<1, 1>(panel, chunks, ah, xg, yt, ys_bytes, first);
-      }
-    }
-  }
+  if (weight_parts(t) == 2) gemm_parts<2>(t, w, wrb, n_rows, n_valid, xact, n_tok, k, y, ys, scratch);
+  else gemm_parts<1>(t, w, wrb, n_rows, n_valid, xact, n_tok, k, y, ys, scratch);
   _tile_release();
 }
 
