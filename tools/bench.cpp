@@ -206,19 +206,23 @@ std::string dominant_type(const model::Model& m) {
 }
 
 // The roofline bound for one test, in tokens/s: bandwidth for decode (each step streams every
-// weight once), FMA peak for prompts, the smaller of the two for several sequences.
+// weight once), the compute peak for prompts, the smaller of the two for several sequences. The
+// compute peak is the AMX-BF16 tile peak when prompts run on the tiles, else the fp32 FMA peak.
 void set_ceiling(BenchResult& r, const base::Ceilings& c) {
   const double bytes = static_cast<double>(r.model_size), flops = 2.0 * static_cast<double>(r.model_n_params);
   if (bytes <= 0 || flops <= 0) return;
-  const double tg = c.read_gbs_nt * 1e9 / bytes, pp = c.fma_gflops_nt * 1e9 / flops;
+  const bool amx = c.amx_gflops_nt > 0 && kernels::best_isa() == kernels::Isa::kAmx;
+  const double tg = c.read_gbs_nt * 1e9 / bytes, pp = (amx ? c.amx_gflops_nt : c.fma_gflops_nt) * 1e9 / flops;
+  const char* peak = amx ? "amx" : "fma";
   const double tokens = static_cast<double>(r.n_seq) * (r.n_prompt + r.n_gen);
   if (r.batched || (r.n_prompt == 0 && r.n_gen > 0)) {
     const double bw = tg * r.n_seq;
-    r.ceiling_ts = std::min(bw, pp);
-    r.ceiling_kind = bw <= pp ? "bandwidth" : "fma";
+    const double fma = c.fma_gflops_nt * 1e9 / flops;  // decode rows never use the tiles
+    r.ceiling_ts = std::min(bw, fma);
+    r.ceiling_kind = bw <= fma ? "bandwidth" : "fma";
   } else if (r.n_gen == 0) {
     r.ceiling_ts = pp;
-    r.ceiling_kind = "fma";
+    r.ceiling_kind = peak;
   } else {  // prompt then generation: the time of each part at its ceiling
     r.ceiling_ts = tokens / (r.n_prompt / pp + r.n_gen / tg);
     r.ceiling_kind = "both";

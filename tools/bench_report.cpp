@@ -57,6 +57,7 @@ nlohmann::json to_json(const BenchMachine& m, const BenchResult& r) {
   j["kernels"] = m.kernels;
   j["mem_read_gbs"] = m.ceilings.read_gbs_nt;
   j["fma_gflops"] = m.ceilings.fma_gflops_nt;
+  j["amx_gflops"] = m.ceilings.amx_gflops_nt;
   j["ceiling_ts"] = r.ceiling_ts;
   j["ceiling_kind"] = r.ceiling_kind;
   j["pct_of_ceiling"] = pct(r);
@@ -65,7 +66,7 @@ nlohmann::json to_json(const BenchMachine& m, const BenchResult& r) {
 
 const char* kCsvFields[] = {"model_filename", "model_type", "model_size", "model_n_params", "n_batch", "n_threads",
                             "n_prompt", "n_gen", "n_seq", "avg_ns", "stddev_ns", "avg_ts", "stddev_ts",
-                            "ceiling_ts", "ceiling_kind", "pct_of_ceiling", "mem_read_gbs", "fma_gflops"};
+                            "ceiling_ts", "ceiling_kind", "pct_of_ceiling", "mem_read_gbs", "fma_gflops", "amx_gflops"};
 
 std::string csv_value(const nlohmann::json& v) {
   if (v.is_string()) {
@@ -107,14 +108,18 @@ void BenchResult::finish() {
 std::string bench_header(BenchFormat f, const BenchMachine& m) {
   if (f == BenchFormat::kMarkdown) {
     const base::Ceilings& c = m.ceilings;
+    const std::string amx =
+        c.amx_gflops_nt > 0 ? fmt::format("; AMX-BF16 peak {:.0f} GFLOP/s ({} threads)", c.amx_gflops_nt, c.threads)
+                            : std::string();
     return fmt::format(
         "machine: {}; kernels: {}\nceilings: memory read {:.1f} GB/s ({} threads), {:.1f} GB/s (1 thread); "
-        "fp32 FMA peak {:.1f} GFLOP/s ({} threads)\n"
-        "(tg ceiling = read bandwidth / weight bytes; pp ceiling = FMA peak / (2 x params); int8 kernels can "
-        "exceed the fp32 figure)\n\n"
+        "fp32 FMA peak {:.1f} GFLOP/s ({} threads){}\n"
+        "(tg ceiling = read bandwidth / weight bytes; pp ceiling = compute peak / (2 x params), the AMX peak "
+        "when prompts run on AMX tiles (kernels avx512+amx), else the fp32 FMA peak, which int8 kernels can "
+        "exceed)\n\n"
         "| model | size | params | type | threads | test | t/s | % of ceiling |\n"
         "| --- | ---: | ---: | --- | ---: | ---: | ---: | ---: |\n",
-        m.cpu_info, m.kernels, c.read_gbs_nt, c.threads, c.read_gbs_1t, c.fma_gflops_nt, c.threads);
+        m.cpu_info, m.kernels, c.read_gbs_nt, c.threads, c.read_gbs_1t, c.fma_gflops_nt, c.threads, amx);
   }
   if (f == BenchFormat::kCsv) {
     std::string h;

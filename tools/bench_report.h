@@ -26,7 +26,7 @@ struct BenchResult {
   // Derived.
   double avg_ns = 0, stddev_ns = 0, avg_ts = 0, stddev_ts = 0;
   double ceiling_ts = 0;  // what the machine's ceilings allow for this test (0: unknown)
-  std::string ceiling_kind;  // "bandwidth" or "fma"
+  std::string ceiling_kind;  // "bandwidth", "fma", "amx" (compute peak of the prompt kernels) or "both"
   std::string test_name() const;  // "pp512", "tg128", "pp512+tg128", "batch8 tg32"
   void finish();  // computes the derived fields from samples_ns and the token count
 };

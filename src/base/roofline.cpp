@@ -50,6 +50,38 @@ __attribute__((target("avx2,fma"))) float fma_avx2(int64_t iters, float seed) {
   _mm256_storeu_ps(out, s);
   return out[0] + out[7];
 }
+
+struct alignas(64) TileConfig {
+  uint8_t palette = 1, start_row = 0, reserved[14] = {};
+  uint16_t colsb[16] = {};
+  uint8_t rows[16] = {};
+};
+
+// 4 independent accumulator tiles, each TDPBF16PS 16 x 16 x 32 multiply-adds; sources are zero
+// tiles, so the values stay finite.
+__attribute__((target("amx-tile,amx-bf16"))) float amx_bf16(int64_t iters) {
+  TileConfig c;
+  for (int i = 0; i < 8; ++i) c.colsb[i] = 64, c.rows[i] = 16;
+  _tile_loadconfig(&c);
+  _tile_zero(0);
+  _tile_zero(1);
+  _tile_zero(2);
+  _tile_zero(3);
+  _tile_zero(4);
+  _tile_zero(5);
+  _tile_zero(6);
+  _tile_zero(7);
+  for (int64_t i = 0; i < iters; ++i) {
+    _tile_dpbf16ps(0, 4, 6);
+    _tile_dpbf16ps(1, 4, 7);
+    _tile_dpbf16ps(2, 5, 6);
+    _tile_dpbf16ps(3, 5, 7);
+  }
+  alignas(64) float out[256];
+  _tile_stored(0, out, 64);
+  _tile_release();
+  return out[0];
+}
 #endif
 
 uint64_t read_scalar(const uint8_t* p, size_t bytes) {
@@ -149,6 +181,40 @@ double measure_fma_peak(ThreadPool& pool, int n_threads, const RooflineParams& p
   return best;
 }
 
+double measure_amx_peak(ThreadPool& pool, int n_threads, const RooflineParams& params) {
+#if defined(__x86_64__)
+  if (!detect_cpu_features().amx_bf16) return 0;
+  n_threads = std::clamp(n_threads, 1, pool.size());
+  const double flops_per_iter = 4.0 * 16 * 16 * 32 * 2;
+  auto pass = [&](int64_t iters) {
+    float sink[64] = {};
+    Stopwatch sw;
+    pool.run([&](int ti, int) {
+      if (ti < n_threads) sink[ti % 64] = amx_bf16(iters);
+    });
+    double s = sw.elapsed_s();
+    if (sink[0] == 12345.678f) s += 1e-12;
+    return s;
+  };
+  int64_t iters = 1 << 12;
+  double s = pass(iters);
+  while (s < params.fma_seconds / 8 && iters < (int64_t{1} << 36)) {
+    iters *= 4;
+    s = pass(iters);
+  }
+  if (s > 0) iters = std::max<int64_t>(1, static_cast<int64_t>(iters * params.fma_seconds / s));
+  double best = 0;
+  for (int rep = 0; rep < std::max(1, params.repetitions); ++rep) {
+    s = pass(iters);
+    if (s > 0) best = std::max(best, flops_per_iter * static_cast<double>(iters) * n_threads / s / 1e9);
+  }
+  return best;
+#else
+  (void)pool, (void)n_threads, (void)params;
+  return 0;
+#endif
+}
+
 Ceilings measure_ceilings(ThreadPool& pool, const RooflineParams& params) {
   Ceilings c;
   c.threads = pool.size();
@@ -157,14 +223,19 @@ Ceilings measure_ceilings(ThreadPool& pool, const RooflineParams& params) {
   c.read_gbs_nt = c.threads > 1 ? measure_read_bandwidth(pool, c.threads, params) : c.read_gbs_1t;
   c.fma_gflops_1t = measure_fma_peak(pool, 1, params);
   c.fma_gflops_nt = c.threads > 1 ? measure_fma_peak(pool, c.threads, params) : c.fma_gflops_1t;
+  c.amx_gflops_1t = measure_amx_peak(pool, 1, params);
+  c.amx_gflops_nt = c.threads > 1 && c.amx_gflops_1t > 0 ? measure_amx_peak(pool, c.threads, params) : c.amx_gflops_1t;
   return c;
 }
 
 std::string Ceilings::to_string() const {
   return fmt::format(
       "memory read {:.1f} GB/s (1 thread), {:.1f} GB/s ({} threads); fp32 FMA peak {:.1f} GFLOP/s "
-      "(1 thread), {:.1f} GFLOP/s ({} threads) [{}]",
-      read_gbs_1t, read_gbs_nt, threads, fma_gflops_1t, fma_gflops_nt, threads, isa);
+      "(1 thread), {:.1f} GFLOP/s ({} threads) [{}]{}",
+      read_gbs_1t, read_gbs_nt, threads, fma_gflops_1t, fma_gflops_nt, threads, isa,
+      amx_gflops_1t > 0 ? fmt::format("; AMX-BF16 peak {:.0f} GFLOP/s (1 thread), {:.0f} GFLOP/s ({} threads)",
+                                      amx_gflops_1t, amx_gflops_nt, threads)
+                        : std::string());
 }
 
 }  // namespace osprey::base

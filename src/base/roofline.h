@@ -1,4 +1,5 @@
-// Machine ceilings measured in the running process: memory read bandwidth and fp32 FMA peak.
+// Machine ceilings measured in the running process: memory read bandwidth, fp32 FMA peak and, on
+// CPUs with AMX-BF16, the tiles' bf16 dot-product peak.
 // Benchmarks report their results as a fraction of these, measured in the same run.
 #pragma once
 
@@ -22,6 +23,8 @@ struct Ceilings {
   double fma_gflops_1t = 0;      // fp32 FMA peak (256-bit vectors when AVX2+FMA exist), GFLOP/s
   double fma_gflops_nt = 0;
   std::string isa;               // which loop measured the FMA peak ("avx2+fma" or "scalar")
+  double amx_gflops_1t = 0;      // AMX-BF16 tile peak (2 flops per multiply-add), 0 without AMX
+  double amx_gflops_nt = 0;
 
   std::string to_string() const;
 };
@@ -33,7 +36,10 @@ double measure_read_bandwidth(ThreadPool& pool, int n_threads, const RooflinePar
 // fp32 FMA peak in GFLOP/s (2 flops per lane per FMA), `n_threads` <= pool.size() take part.
 double measure_fma_peak(ThreadPool& pool, int n_threads, const RooflineParams& params);
 
-// Both ceilings with 1 thread and with all of the pool's threads.
+// AMX-BF16 peak in GFLOP/s (TDPBF16PS on tiles already loaded), or 0 when the CPU or OS lacks it.
+double measure_amx_peak(ThreadPool& pool, int n_threads, const RooflineParams& params);
+
+// Every ceiling with 1 thread and with all of the pool's threads.
 Ceilings measure_ceilings(ThreadPool& pool, const RooflineParams& params = {});
 
 }  // namespace osprey::base
