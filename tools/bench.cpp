@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <map>
 #include <random>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -83,6 +84,12 @@ Status parse_args(int argc, char** argv, BenchOptions& o) {
     if (a == "--progress") { o.progress = true; continue; }
     if (a == "--batched") { o.batched = true; continue; }
     if (a == "-h" || a == "--help") return base::invalid_argument("help");
+    // Refuse an unknown flag before taking a value, so it is named even when it ends the line or
+    // is followed by another flag (which it would otherwise swallow as its value).
+    static const std::set<std::string> kValueFlags = {
+        "-m", "--model", "-p", "--n-prompt", "-n", "--n-gen", "-pg", "-t", "--threads", "-b", "--batch-size",
+        "-ub", "--ubatch-size", "-r", "--repetitions", "--batched-seqs", "--batched-gen", "-o", "--output"};
+    if (!kValueFlags.count(a)) return base::invalid_argument(fmt::format("unknown flag '{}'", a));
     OSP_ASSIGN_OR_RETURN(const std::string v, value());
     if (a == "-m" || a == "--model") {
       for (size_t b = 0; b <= v.size();) {

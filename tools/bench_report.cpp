@@ -48,7 +48,9 @@ nlohmann::json to_json(const BenchMachine& m, const BenchResult& r) {
   j["stddev_ns"] = static_cast<uint64_t>(r.stddev_ns);
   j["avg_ts"] = r.avg_ts;
   j["stddev_ts"] = r.stddev_ts;
-  j["samples_ns"] = r.samples_ns;
+  nlohmann::json samples = nlohmann::json::array();  // integers, as llama-bench writes them (and avg_ns here)
+  for (double v : r.samples_ns) samples.push_back(static_cast<uint64_t>(v));
+  j["samples_ns"] = samples;
   nlohmann::json ts = nlohmann::json::array();
   const double tokens = static_cast<double>(r.n_seq) * (r.n_prompt + r.n_gen);
   for (double ns : r.samples_ns) ts.push_back(ns > 0 ? tokens * 1e9 / ns : 0.0);

@@ -13,3 +13,12 @@ set_tests_properties(tools_run_help PROPERTIES PASS_REGULAR_EXPRESSION
 add_test(NAME tools_run_missing_model
          COMMAND sh -c "out=$(\"$0\" run -m /nonexistent/model.gguf -p hi 2>&1); rc=$?; echo \"$out\"; [ $rc -eq 1 ] && echo \"$out\" | grep -q '/nonexistent/model.gguf'"
                  $<TARGET_FILE:osprey>)
+
+# `osprey bench` end to end on ../shared/models/stories260K.gguf (tests/tools/bench_test.sh): each
+# output format's fields against the flags, --batched, refusal of bad or unsupported flags.
+foreach(case md json csv jsonl errors)
+  add_test(NAME tools_bench_${case}
+           COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/bench_test.sh $<TARGET_FILE:osprey> ${PROJECT_SOURCE_DIR} ${case})
+  set_tests_properties(tools_bench_${case} PROPERTIES SKIP_REGULAR_EXPRESSION "shared material missing;python3 missing"
+                                                     PASS_REGULAR_EXPRESSION "PASS: ${case}" TIMEOUT 120)
+endforeach()
