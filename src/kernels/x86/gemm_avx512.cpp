@@ -265,9 +265,11 @@ struct KTile512 {
 constexpr int64_t kFloatChunk = 1024;
 constexpr int64_t kPackTokens = 12;
 
-// rows x [k0, k0 + kc) of the weights as f32, rows kFloatChunk apart, zero beyond kc.
+// rows x [k0, k0 + kc) of the weights as f32, rows kFloatChunk apart, zero from kc up to the next
+// multiple of 16 (FloatChunkTile reads whole 16-lane groups; nothing reads past them).
 template <tensor::DType kType>
 void float_chunk(const uint8_t* w, size_t wrb, int rows, int64_t k0, int64_t kc, float* out) {
+  const int64_t end = (kc + 15) / 16 * 16;
   for (int r = 0; r < rows; ++r) {
     const uint8_t* row = w + r * wrb;
     float* o = out + r * kFloatChunk;
@@ -285,7 +287,7 @@ void float_chunk(const uint8_t* w, size_t wrb, int rows, int64_t k0, int64_t kc,
       }
       _mm512_store_ps(o + i, v);
     }
-    for (; i < kFloatChunk; ++i) {
+    for (; i < end; ++i) {
       float v = 0.0f;
       if (i < kc) {
         const int64_t e = k0 + i;
