@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <map>
+#include <optional>
 #include <random>
 #include <set>
 #include <string>
@@ -48,7 +49,7 @@ const char* kUsage =
     "  -n, --n-gen N[,N]       generated lengths (default 128; 0 skips)\n"
     "  -pg PP,TG               a prompt of PP then TG generated tokens (repeatable)\n"
     "  -t, --threads N[,N]     thread counts (default: all cores)\n"
-    "  -b, --batch-size N      prompt tokens per forward step (default 512)\n"
+    "  -b, --batch-size N      prompt tokens per forward step (default 512); -ub is the same size\n"
     "  -r, --repetitions N     timed runs per test after one warm-up (default 5)\n"
     "  -o, --output FMT        md, csv, json or jsonl (default md)\n"
     "  --progress              progress lines on stderr\n"
@@ -73,8 +74,17 @@ Result<std::vector<int>> parse_ints(const std::string& flag, const std::string& 
   return out;
 }
 
+// A flag that takes exactly one value: a list is refused, not cut to one of its items.
+Result<int> parse_one_int(const std::string& flag, const std::string& v) {
+  OSP_ASSIGN_OR_RETURN(auto x, parse_ints(flag, v));
+  if (x.size() != 1)
+    return base::invalid_argument(fmt::format("{}: expected one value (lists are not supported here), got '{}'", flag, v));
+  return x[0];
+}
+
 Status parse_args(int argc, char** argv, BenchOptions& o) {
   bool p_set = false, n_set = false;
+  std::optional<std::string> batch_flag;  // the first of -b / -ub given
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     auto value = [&]() -> Result<std::string> {
@@ -115,16 +125,21 @@ Status parse_args(int argc, char** argv, BenchOptions& o) {
     } else if (a == "-t" || a == "--threads") {
       OSP_ASSIGN_OR_RETURN(o.threads, parse_ints(a, v));
     } else if (a == "-b" || a == "--batch-size" || a == "-ub" || a == "--ubatch-size") {
-      OSP_ASSIGN_OR_RETURN(auto x, parse_ints(a, v));
-      o.n_batch = x.back();
+      // One forward step is both llama.cpp's logical and physical batch: -b and -ub name the same
+      // size, so giving both with different values is refused rather than one silently winning.
+      OSP_ASSIGN_OR_RETURN(const int x, parse_one_int(a, v));
+      if (batch_flag.has_value() && x != o.n_batch)
+        return base::invalid_argument(fmt::format(
+            "{} {} contradicts {} {}: osprey has one batch size per forward step (-b and -ub are the same)", a, x,
+            *batch_flag, o.n_batch));
+      o.n_batch = x;
+      batch_flag = a;
     } else if (a == "-r" || a == "--repetitions") {
-      OSP_ASSIGN_OR_RETURN(auto x, parse_ints(a, v));
-      o.reps = x.back();
+      OSP_ASSIGN_OR_RETURN(o.reps, parse_one_int(a, v));
     } else if (a == "--batched-seqs") {
       OSP_ASSIGN_OR_RETURN(o.batched_seqs, parse_ints(a, v));
     } else if (a == "--batched-gen") {
-      OSP_ASSIGN_OR_RETURN(auto x, parse_ints(a, v));
-      o.batched_gen = x.back();
+      OSP_ASSIGN_OR_RETURN(o.batched_gen, parse_one_int(a, v));
     } else if (a == "-o" || a == "--output") {
       static const std::map<std::string, BenchFormat> kFormats = {
           {"md", BenchFormat::kMarkdown}, {"csv", BenchFormat::kCsv}, {"json", BenchFormat::kJson},

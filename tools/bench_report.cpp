@@ -36,6 +36,7 @@ nlohmann::json to_json(const BenchMachine& m, const BenchResult& r) {
   j["model_n_params"] = r.model_n_params;
   j["n_batch"] = r.n_batch;
   j["n_ubatch"] = r.n_batch;
+  j["batched"] = r.batched;  // osprey: a --batched row (n_seq sequences decoding together)
   j["n_threads"] = r.n_threads;
   j["type_k"] = "f16";
   j["type_v"] = "f16";

@@ -171,6 +171,10 @@ errors)
   refuse "unknown flag '-fa'" -m "$model" -fa 1
   refuse "unknown flag '-ctk'" -m "$model" -ctk q8_0
   refuse "-m MODEL is required" -p 8
+  # One-value flags refuse lists instead of keeping one item; -b and -ub must agree.
+  refuse "-b: expected one value (lists are not supported here), got '2,4'" -m "$model" -b 2,4
+  refuse "-r: expected one value (lists are not supported here), got '2,1'" -m "$model" -r 2,1
+  refuse "-ub 8 contradicts -b 4" -m "$model" -b 4 -ub 8
   refuse "/nonexistent/model.gguf" -m /nonexistent/model.gguf -p 8 -n 0 -r 1
   "$osprey" bench --help > "$work/out" 2>&1 || fail "--help exit $?"
   for f in -m -p -n -pg -t -b -r -o --progress --batched; do
