@@ -23,12 +23,20 @@ namespace {
 // plain loads, and the decode kernels prefetch too, so the ceiling must. Two policies, as the
 // kernels use: 8 KiB ahead into L1 (the 256-bit kernels) and 32 KiB ahead into L2 (the AVX-512
 // K-quant GEMV); the ceiling is the faster.
-template <int kAhead, int kHint>
+// kL1: prefetch into L1 (T0), else into L2 (T1). (The hint is spelled out: GCC takes an enum,
+// clang a constant, so it cannot be a template argument of one type for both.)
+template <int kAhead, bool kL1>
 __attribute__((target("avx2"))) uint64_t read_avx2(const uint8_t* p, size_t bytes) {
   __m256i a0 = _mm256_setzero_si256(), a1 = a0, a2 = a0, a3 = a0;
   for (size_t i = 0; i + 128 <= bytes; i += 128) {
-    _mm_prefetch(reinterpret_cast<const char*>(p + i + kAhead), static_cast<_mm_hint>(kHint));
-    _mm_prefetch(reinterpret_cast<const char*>(p + i + kAhead + 64), static_cast<_mm_hint>(kHint));
+    const char* next = reinterpret_cast<const char*>(p + i + kAhead);
+    if constexpr (kL1) {
+      _mm_prefetch(next, _MM_HINT_T0);
+      _mm_prefetch(next + 64, _MM_HINT_T0);
+    } else {
+      _mm_prefetch(next, _MM_HINT_T1);
+      _mm_prefetch(next + 64, _MM_HINT_T1);
+    }
     a0 = _mm256_xor_si256(a0, _mm256_load_si256(reinterpret_cast<const __m256i*>(p + i)));
     a1 = _mm256_xor_si256(a1, _mm256_load_si256(reinterpret_cast<const __m256i*>(p + i + 32)));
     a2 = _mm256_xor_si256(a2, _mm256_load_si256(reinterpret_cast<const __m256i*>(p + i + 64)));
@@ -138,8 +146,8 @@ double measure_read_bandwidth(ThreadPool& pool, int n_threads, const RooflinePar
         const uint8_t* p = base + slice * static_cast<size_t>(ti);
 #if defined(__x86_64__)
         sink[ti % 64] ^= !simd        ? read_scalar(p, slice)
-                         : policy == 0 ? read_avx2<8192, _MM_HINT_T0>(p, slice)
-                                       : read_avx2<32768, _MM_HINT_T1>(p, slice);
+                         : policy == 0 ? read_avx2<8192, true>(p, slice)
+                                       : read_avx2<32768, false>(p, slice);
 #else
         sink[ti % 64] ^= read_scalar(p, slice);
 #endif
