@@ -51,6 +51,9 @@ inline const KernelTraits* kernel_traits(tensor::DType t) { return kernel_traits
 // prompt row. Only when kernel_traits-style support holds: amx_usable(args.w_type).
 bool amx_usable(tensor::DType t);
 void matmul_amx(const MatmulArgs& args, base::ThreadPool& pool);
+// Rows of one sequence from which AMX beats the decode kernels for this weight type (measured on
+// TinyLlama-1.1B shapes, 2 threads: float weights 16, 32-block types 64, K-quants 32).
+int64_t amx_min_rows(tensor::DType t);
 
 // The fast matmul behind kernels::matmul: quantizes activations, splits rows over the pool,
 // blocks tokens for the cache. Falls back to the scalar row when the type has no SIMD path.

@@ -20,16 +20,21 @@ struct MatmulArgs {
   int64_t n_tokens = 0;
   int64_t x_stride = 0;  // floats between rows of x (0: k)
   int64_t y_stride = 0;  // floats between rows of y (0: n_out)
-  // Optional, per token: 1 for a prompt row, 0 for a decode row (the model marks the rows of a
-  // sequence with two or more tokens in the batch as prompt rows). Prompt rows may go to prompt-
-  // batch kernels with other numerics (AMX); a decode row always gets the decode kernels, so its
-  // result never depends on what else shares the batch. Null: every row of a call with more than
-  // one token is a prompt row.
-  const uint8_t* prompt_rows = nullptr;
+  // Optional, per token: how many rows its sequence has in the batch (the model's step; 0 for rows
+  // that must take the decode kernels). A row whose count reaches the weight type's
+  // prompt_kernel_min_rows() may go to the prompt-batch kernels (AMX, other numerics); any other row
+  // gets the decode kernels. The choice depends only on the row's own sequence, so a sequence's
+  // result never depends on what else shares the batch. Null: every row counts n_tokens.
+  const uint16_t* seq_rows = nullptr;
 };
 
 // Splits the work over the pool's threads by output rows. Results do not depend on thread count.
 void matmul(const MatmulArgs& args, base::ThreadPool& pool);
+
+// Rows of one sequence from which the prompt-batch kernels take over for weight type t (below it
+// the decode kernels are faster: the prompt kernels decode every weight once per call). No
+// prompt-batch kernels on this CPU: a count no batch reaches.
+int64_t prompt_kernel_min_rows(tensor::DType t);
 
 // The scalar oracle: dequantizes each weight row and accumulates in double. Single-threaded.
 void matmul_ref(const MatmulArgs& args);

@@ -3,6 +3,7 @@
 // weight panels past the activations (x86/gemm_amx.h). When the token or row count is not a
 // multiple of 16 the tiles write into a padded copy of y, copied out at the end.
 #include <algorithm>
+#include <cstdint>
 #include <cstring>
 
 #include "src/base/check.h"
@@ -16,6 +17,24 @@ namespace osprey::kernels {
 #if defined(__x86_64__)
 
 bool amx_usable(tensor::DType t) { return best_isa() == Isa::kAmx && x86::amx_supports(t); }
+
+int64_t amx_min_rows(tensor::DType t) {
+  using tensor::DType;
+  switch (t) {
+    case DType::kF32:
+    case DType::kF16:
+    case DType::kBF16:
+      return 16;
+    case DType::kQ2_K:
+    case DType::kQ3_K:
+    case DType::kQ4_K:
+    case DType::kQ5_K:
+    case DType::kQ6_K:
+      return 32;
+    default:
+      return 64;
+  }
+}
 
 void matmul_amx(const MatmulArgs& a, base::ThreadPool& pool) {
   OSP_CHECK(amx_usable(a.w_type));
@@ -53,6 +72,7 @@ void matmul_amx(const MatmulArgs& a, base::ThreadPool& pool) {
 #else
 
 bool amx_usable(tensor::DType) { return false; }
+int64_t amx_min_rows(tensor::DType) { return INT64_MAX; }
 void matmul_amx(const MatmulArgs&, base::ThreadPool&) { OSP_CHECK(false); }
 
 #endif

@@ -34,15 +34,16 @@ int64_t token_block(int64_t n_tok, size_t x_row_bytes) {
   return std::min(tb, n_tok);
 }
 
-// Prompt rows to AMX, decode rows to the AVX-512 kernels: each group gathered into contiguous rows
-// (pool scratch slot 1), computed, and scattered back.
-void matmul_mixed(const MatmulArgs& a, base::ThreadPool& pool) {
+// Prompt rows (seq_rows[t] >= min_rows) to AMX, the others to the AVX-512 decode kernels: each
+// group gathered into contiguous rows (pool scratch slot 1), computed, and scattered back.
+void matmul_mixed(const MatmulArgs& a, int64_t min_rows, base::ThreadPool& pool) {
   const int64_t n_tok = a.n_tokens, k = a.k, n_out = a.n_out;
+  auto prompt = [&](int64_t t) { return a.seq_rows[t] >= min_rows; };
   int64_t n_prompt = 0;
-  for (int64_t t = 0; t < n_tok; ++t) n_prompt += a.prompt_rows[t] != 0 ? 1 : 0;
+  for (int64_t t = 0; t < n_tok; ++t) n_prompt += prompt(t) ? 1 : 0;
   MatmulArgs sub = a;
-  sub.prompt_rows = nullptr;
-  if (n_prompt == n_tok) return matmul_amx(sub, pool);  // even one row: its kind decides, not the count
+  sub.seq_rows = nullptr;
+  if (n_prompt == n_tok) return matmul_amx(sub, pool);
   if (n_prompt == 0) return matmul_fast(sub, pool, Isa::kAvx512);
   const int64_t xs = a.x_stride != 0 ? a.x_stride : k;
   const int64_t ys = a.y_stride != 0 ? a.y_stride : n_out;
@@ -52,7 +53,7 @@ void matmul_mixed(const MatmulArgs& a, base::ThreadPool& pool) {
   float* yg = buf + n_tok * k;
   int64_t ip = 0, id = n_prompt;
   for (int64_t t = 0; t < n_tok; ++t) {
-    const int64_t g = a.prompt_rows[t] != 0 ? ip++ : id++;
+    const int64_t g = prompt(t) ? ip++ : id++;
     std::memcpy(xg + g * k, a.x + t * xs, xb);
   }
   sub.x = xg;
@@ -67,7 +68,7 @@ void matmul_mixed(const MatmulArgs& a, base::ThreadPool& pool) {
   matmul_fast(sub, pool, Isa::kAvx512);
   ip = 0, id = n_prompt;
   for (int64_t t = 0; t < n_tok; ++t) {
-    const int64_t g = a.prompt_rows[t] != 0 ? ip++ : id++;
+    const int64_t g = prompt(t) ? ip++ : id++;
     std::memcpy(a.y + t * ys, yg + g * n_out, yb);
   }
 }
@@ -76,8 +77,9 @@ void matmul_mixed(const MatmulArgs& a, base::ThreadPool& pool) {
 
 void matmul_fast(const MatmulArgs& a, base::ThreadPool& pool, Isa isa) {
   if (isa == Isa::kAmx && amx_usable(a.w_type)) {
-    if (a.prompt_rows != nullptr) return matmul_mixed(a, pool);
-    if (a.n_tokens > 1) return matmul_amx(a, pool);
+    const int64_t min_rows = amx_min_rows(a.w_type);
+    if (a.seq_rows != nullptr) return matmul_mixed(a, min_rows, pool);
+    if (a.n_tokens >= min_rows) return matmul_amx(a, pool);
   }
   const KernelTraits* tr = kernel_traits(a.w_type, isa);
   if (tr == nullptr) tr = kernel_traits(a.w_type, Isa::kScalar);

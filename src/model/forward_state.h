@@ -34,7 +34,7 @@ struct ForwardState {
   const int32_t* positions = nullptr;  // [n_tokens]
   const int32_t* seq_ids = nullptr;    // [n_tokens]
   Scratch& s;
-  const uint8_t* prompt_rows = nullptr;  // [n_tokens] see kernels::MatmulArgs::prompt_rows
+  const uint16_t* seq_rows = nullptr;  // [n_tokens] see kernels::MatmulArgs::seq_rows
 };
 
 }  // namespace osprey::model

@@ -205,8 +205,8 @@ Status Model::forward(const Batch& b, KvCache& kv, base::ThreadPool& pool, std::
     std::unordered_map<int32_t, int> count;
     for (int32_t s : b.seq_ids) ++count[s];
     for (const auto& [seq, c] : count) OSP_RETURN_IF_ERROR(kv.append(seq, c));
-    prompt_rows_.resize(b.size());
-    for (size_t i = 0; i < b.size(); ++i) prompt_rows_[i] = count[b.seq_ids[i]] >= 2 ? 1 : 0;
+    seq_rows_.resize(b.size());
+    for (size_t i = 0; i < b.size(); ++i) seq_rows_[i] = static_cast<uint16_t>(std::min(count[b.seq_ids[i]], 65535));
   }
   logits->resize(b.n_wanted() * static_cast<size_t>(hp_.n_vocab));
   // Chunks in batch order give the same result as one pass: a token only attends to positions of
@@ -226,7 +226,7 @@ void Model::forward_chunk(const Batch& b, size_t begin, size_t end, KvCache& kv,
   const int n_tokens = static_cast<int>(end - begin);
   scratch_.reserve(hp, n_tokens);
   ForwardState st{hp, kv, pool, n_tokens, b.positions.data() + begin, b.seq_ids.data() + begin, scratch_,
-                  prompt_rows_.data() + begin};
+                  seq_rows_.data() + begin};
 
   kernels::get_rows(token_embd_.type, token_embd_.data, hp.n_embd, b.tokens.data() + begin, n_tokens,
                     scratch_.x.data());
@@ -243,7 +243,7 @@ void Model::forward_chunk(const Batch& b, size_t begin, size_t end, KvCache& kv,
   // The head treats every row as a decode row: most steps want one row's logits per sequence, and a
   // single row is cheapest on the decode kernels; the same kernels for all keeps each row's logits
   // independent of the batch.
-  head_prompt_.assign(static_cast<size_t>(n_tokens), 0);
+  head_rows_.assign(static_cast<size_t>(n_tokens), 0);
   for (int t = 0; t < n_tokens; ++t) {
     if (!b.want_logits[begin + t]) continue;
     kernels::rmsnorm(scratch_.x.data() + static_cast<size_t>(t) * hp.n_embd, output_norm_.data(),
@@ -259,7 +259,7 @@ void Model::forward_chunk(const Batch& b, size_t begin, size_t end, KvCache& kv,
   a.n_out = hp.n_vocab;
   a.k = hp.n_embd;
   a.n_tokens = static_cast<int64_t>(n_wanted);
-  a.prompt_rows = head_prompt_.data();
+  a.seq_rows = head_rows_.data();
   kernels::matmul(a, pool);
 }
 

@@ -81,9 +81,9 @@ class Model {
   uint64_t weight_bytes_ = 0;
   Scratch scratch_;
   std::vector<float> head_in_;     // [n_wanted, n_embd]
-  // Per batch row: 1 when its sequence has two or more rows in the batch (a prompt row, which may
-  // take the prompt-batch kernels), else 0 (a decode row). head_prompt_: all 0 for the output head.
-  std::vector<uint8_t> prompt_rows_, head_prompt_;
+  // Per batch row: how many rows its sequence has in the batch (kernels::MatmulArgs::seq_rows);
+  // head_rows_: all 0, the output head always takes the decode kernels.
+  std::vector<uint16_t> seq_rows_, head_rows_;
 };
 
 }  // namespace osprey::model

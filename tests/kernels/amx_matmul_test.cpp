@@ -45,11 +45,20 @@ std::vector<int64_t> k_values(DType t) {
   return {256, 1280};
 }
 
+// The AMX path itself (matmul_amx), whatever the row count.
+std::vector<float> run_amx(DType t, const std::vector<uint8_t>& w, const std::vector<float>& x, int64_t n_out,
+                           int64_t n_tok, int64_t k, base::ThreadPool& pool) {
+  std::vector<float> y(static_cast<size_t>(n_out * n_tok), -1.0f);
+  matmul_amx(MatmulArgs{t, w.data(), x.data(), y.data(), n_out, k, n_tok, 0, 0}, pool);
+  return y;
+}
+
+// The dispatching matmul_fast on this CPU, with optional per-row sequence counts.
 std::vector<float> run(DType t, const std::vector<uint8_t>& w, const std::vector<float>& x, int64_t n_out,
-                       int64_t n_tok, int64_t k, Isa isa, base::ThreadPool& pool, const uint8_t* prompt = nullptr) {
+                       int64_t n_tok, int64_t k, Isa isa, base::ThreadPool& pool, const uint16_t* seq_rows = nullptr) {
   std::vector<float> y(static_cast<size_t>(n_out * n_tok), -1.0f);
   MatmulArgs a{t, w.data(), x.data(), y.data(), n_out, k, n_tok, 0, 0};
-  a.prompt_rows = prompt;
+  a.seq_rows = seq_rows;
   matmul_fast(a, pool, isa);
   return y;
 }
@@ -67,7 +76,7 @@ TEST(AmxMatmul, EveryTypeMatchesTheOracle) {
                                             << " n_tok=" << n_tok);
           const auto w = random_weights(t, n_out, k, ++seed);
           const auto x = gaussian(n_tok * k, ++seed);
-          const auto y = run(t, w, x, n_out, n_tok, k, Isa::kAmx, pool);
+          const auto y = run_amx(t, w, x, n_out, n_tok, k, pool);
           std::vector<float> r(y.size());
           matmul_ref(MatmulArgs{t, w.data(), x.data(), r.data(), n_out, k, n_tok, 0, 0});
           for (size_t i = 0; i < y.size(); ++i) {
@@ -104,7 +113,7 @@ TEST(AmxMatmul, StridedRowsAndFullTiles) {
   const auto w = random_weights(t, n_out, k, 5);
   const auto xd = gaussian(n_tok * xs, 6);
   std::vector<float> y(static_cast<size_t>(n_tok * ys), 7.0f), r(static_cast<size_t>(n_tok * ys), 7.0f);
-  matmul_fast(MatmulArgs{t, w.data(), xd.data(), y.data(), n_out, k, n_tok, xs, ys}, pool, Isa::kAmx);
+  matmul_amx(MatmulArgs{t, w.data(), xd.data(), y.data(), n_out, k, n_tok, xs, ys}, pool);
   matmul_ref(MatmulArgs{t, w.data(), xd.data(), r.data(), n_out, k, n_tok, xs, ys});
   EXPECT_LE(nmse(y, r), tol(t));
   for (int64_t tk = 0; tk < n_tok; ++tk)
@@ -118,37 +127,41 @@ TEST(AmxMatmul, IndependentOfThreadsAndOfTheOtherTokens) {
     const int64_t n_out = 45, k = 768, n_tok = 35;
     const auto w = random_weights(t, n_out, k, 11);
     const auto x = gaussian(n_tok * k, 12);
-    const auto a = run(t, w, x, n_out, n_tok, k, Isa::kAmx, one);
-    const auto b = run(t, w, x, n_out, n_tok, k, Isa::kAmx, two);
+    const auto a = run_amx(t, w, x, n_out, n_tok, k, one);
+    const auto b = run_amx(t, w, x, n_out, n_tok, k, two);
     EXPECT_EQ(a, b) << tensor::dtype_name(t);
     // Tokens 20..21 alone give bit for bit what they gave among 35.
     const std::vector<float> x2(x.begin() + 20 * k, x.begin() + 22 * k);
-    const auto c = run(t, w, x2, n_out, 2, k, Isa::kAmx, two);
+    const auto c = run_amx(t, w, x2, n_out, 2, k, two);
     EXPECT_EQ(c, std::vector<float>(a.begin() + 20 * n_out, a.begin() + 22 * n_out)) << tensor::dtype_name(t);
   }
 }
 
-TEST(AmxMatmul, MixedCallsGiveDecodeRowsTheDecodeKernels) {
+TEST(AmxMatmul, EachRowsOwnSequenceCountPicksItsKernels) {
   OSP_REQUIRE_AMX();
   base::ThreadPool pool(2);
   for (DType t : {DType::kQ4_0, DType::kQ8_0, DType::kQ4_K, DType::kF16}) {
-    const int64_t n_out = 40, k = 512, n_tok = 9;
+    const int64_t n_out = 40, k = 512, n_tok = 9, m = amx_min_rows(t);
+    ASSERT_EQ(prompt_kernel_min_rows(t), m);
     const auto w = random_weights(t, n_out, k, 21);
     const auto x = gaussian(n_tok * k, 22);
-    const std::vector<uint8_t> prompt = {1, 0, 1, 1, 0, 0, 1, 1, 0};
-    const auto y = run(t, w, x, n_out, n_tok, k, Isa::kAmx, pool, prompt.data());
+    // Rows at or above the type's threshold are prompt rows; 0 and m - 1 are decode rows.
+    const std::vector<uint16_t> rows = {static_cast<uint16_t>(m), 0, static_cast<uint16_t>(m + 7), 500, 1,
+                                        static_cast<uint16_t>(m - 1), static_cast<uint16_t>(m), 600, 2};
+    const auto y = run(t, w, x, n_out, n_tok, k, Isa::kAmx, pool, rows.data());
     for (int64_t tk = 0; tk < n_tok; ++tk) {
       const std::vector<float> xr(x.begin() + tk * k, x.begin() + (tk + 1) * k);
       const std::vector<float> got(y.begin() + tk * n_out, y.begin() + (tk + 1) * n_out);
-      if (prompt[tk] == 0) {  // a decode row: exactly the single-token decode kernel's result
-        EXPECT_EQ(got, run(t, w, xr, n_out, 1, k, Isa::kAmx, pool)) << tk;
-      } else {  // a prompt row: exactly the AMX result of the row (here computed twice in one call)
-        std::vector<float> xx(xr);
-        xx.insert(xx.end(), xr.begin(), xr.end());
-        const auto p = run(t, w, xx, n_out, 2, k, Isa::kAmx, pool);
-        EXPECT_EQ(got, std::vector<float>(p.begin(), p.begin() + n_out)) << tk;
+      if (rows[tk] < m) {  // a decode row: exactly the single-token decode kernel's result
+        EXPECT_EQ(got, run(t, w, xr, n_out, 1, k, Isa::kAmx, pool)) << tensor::dtype_name(t) << " row " << tk;
+      } else {  // a prompt row: exactly the AMX result of the row alone
+        EXPECT_EQ(got, run_amx(t, w, xr, n_out, 1, k, pool)) << tensor::dtype_name(t) << " row " << tk;
       }
     }
+    // Without counts a call is one sequence: below the threshold it is all decode rows.
+    const auto small = run(t, w, x, n_out, n_tok, k, Isa::kAmx, pool);
+    const auto dec = run(t, w, x, n_out, n_tok, k, Isa::kAvx512, pool);
+    if (n_tok < m) EXPECT_EQ(small, dec) << tensor::dtype_name(t);
   }
 }
 

@@ -1,9 +1,8 @@
 // The multi-sequence step is real: sequences evaluated together in one batch give the same logits
 // as each evaluated alone, forks continue like fresh sequences, and bad batches leave the cache
-// unchanged. "Alone" means the same sequence in the same steps without the others: a row of a
-// sequence with two or more tokens in a step is a prompt row and one alone in its step is a decode
-// row, and the two kinds may use different kernels (kernels::MatmulArgs::prompt_rows), so the
-// reference runs each sequence's own steps.
+// unchanged. "Alone" means the same sequence in the same steps without the others: how many rows a
+// sequence has in a step may choose its kernels (kernels::MatmulArgs::seq_rows: long prompt chunks
+// may take the prompt-batch kernels), so the reference runs each sequence's own steps.
 #include <gtest/gtest.h>
 
 #include <algorithm>

@@ -22,7 +22,11 @@ using tensor::DType;
 
 constexpr size_t kTileBytes = 1024;
 constexpr int64_t kKcChunks = kAmxKc / 32;
-constexpr size_t kStageBytes = 16 * kAmxKc * sizeof(float);  // f32 rows of one weight group
+// Weights are decoded to f32 16 rows x kStageK values at a time (16 KiB, stays in L1), then split
+// into bf16 tiles. A multiple of every block size; k0 + s0 stays block-aligned.
+constexpr int64_t kStageK = 256;
+constexpr size_t kStageBytes = 16 * kStageK * sizeof(float);
+constexpr int64_t kPrefetchSlices = 2;
 // The weight panel of one K-block: as many 16-row groups as fit (at least 32 rows); it stays in L2
 // while the activation tiles of every token pair stream past it.
 constexpr size_t kPanelBytes = size_t{512} << 10;
@@ -104,28 +108,39 @@ void dequant_slice(DType t, const uint8_t* row, int64_t k0, int64_t n, float* ds
 template <int P>
 void build_group(DType t, const uint8_t* w, size_t wrb, int64_t valid, int64_t k0, int64_t kn, int64_t chunks,
                  float* stage, uint8_t* tiles, const TransposeIdx& ix) {
-  const int64_t width = chunks * 32;
-  for (int64_t m = 0; m < 16; ++m) {
-    float* dst = stage + m * kAmxKc;
-    int64_t done = 0;
-    if (m < valid) {
-      dequant_slice(t, w + m * wrb, k0, kn, dst);
-      done = kn;
+  for (int64_t s0 = 0; s0 < chunks * 32; s0 += kStageK) {  // 16 x kStageK f32 staged in L1
+    const int64_t width = std::min<int64_t>(kStageK, chunks * 32 - s0);
+    const int64_t n = std::clamp<int64_t>(kn - s0, 0, width);  // real values in this slice
+    for (int64_t m = 0; m < 16; ++m) {
+      float* dst = stage + m * kStageK;
+      int64_t done = 0;
+      if (m < valid && n > 0) {
+        // The rows are 16 interleaved streams of short reads, which the hardware prefetcher does
+        // not follow: fetch this row's slice two visits ahead.
+        const int64_t ahead = k0 + s0 + kPrefetchSlices * kStageK;
+        if (ahead < k0 + kn) {
+          const uint8_t* p = w + m * wrb + tensor::row_size(t, ahead);
+          const size_t bytes = tensor::row_size(t, std::min<int64_t>(kStageK, k0 + kn - ahead));
+          for (size_t b = 0; b < bytes; b += 64) _mm_prefetch(reinterpret_cast<const char*>(p + b), _MM_HINT_T0);
+        }
+        dequant_slice(t, w + m * wrb, k0 + s0, n, dst);
+        done = n;
+      }
+      std::memset(dst + done, 0, static_cast<size_t>(width - done) * sizeof(float));
     }
-    std::memset(dst + done, 0, static_cast<size_t>(width - done) * sizeof(float));
-  }
-  for (int64_t c = 0; c < chunks; ++c) {
-    __m512i hi[16], lo[16];
-    for (int m = 0; m < 16; ++m) {
-      const float* s = stage + m * kAmxKc + c * 32;
-      split_bf16(_mm512_load_ps(s), _mm512_load_ps(s + 16), hi[m], lo[m]);
-    }
-    uint8_t* out = tiles + c * P * kTileBytes;
-    transpose16(hi, ix);
-    for (int p = 0; p < 16; ++p) _mm512_store_si512(out + p * 64, hi[p]);
-    if constexpr (P == 2) {
-      transpose16(lo, ix);
-      for (int p = 0; p < 16; ++p) _mm512_store_si512(out + kTileBytes + p * 64, lo[p]);
+    for (int64_t c = 0; c < width / 32; ++c) {
+      __m512i hi[16], lo[16];
+      for (int m = 0; m < 16; ++m) {
+        const float* v = stage + m * kStageK + c * 32;
+        split_bf16(_mm512_load_ps(v), _mm512_load_ps(v + 16), hi[m], lo[m]);
+      }
+      uint8_t* out = tiles + (s0 / 32 + c) * P * kTileBytes;
+      transpose16(hi, ix);
+      for (int p = 0; p < 16; ++p) _mm512_store_si512(out + p * 64, hi[p]);
+      if constexpr (P == 2) {
+        transpose16(lo, ix);
+        for (int p = 0; p < 16; ++p) _mm512_store_si512(out + kTileBytes + p * 64, lo[p]);
+      }
     }
   }
 }

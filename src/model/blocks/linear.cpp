@@ -14,7 +14,7 @@ void linear(ForwardState& st, const Matrix& w, const float* x, float* y, const s
   a.n_out = w.n_out;
   a.k = w.k;
   a.n_tokens = st.n_tokens;
-  a.prompt_rows = st.prompt_rows;
+  a.seq_rows = st.seq_rows;
   kernels::matmul(a, st.pool);
   if (!bias.empty()) kernels::add_bias_rows(y, bias.data(), w.n_out, st.n_tokens, 0);
 }
