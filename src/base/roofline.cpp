@@ -161,27 +161,26 @@ double measure_read_bandwidth(ThreadPool& pool, int n_threads, const RooflinePar
   return best;
 }
 
-double measure_fma_peak(ThreadPool& pool, int n_threads, const RooflineParams& params) {
+namespace {
+
+// GFLOP/s of `kernel(iters, thread)` (flops_per_iter per iteration) on n_threads threads: the
+// iteration count is calibrated to about params.fma_seconds per pass, then the best of
+// params.repetitions passes.
+template <typename Kernel>
+double calibrated_peak(ThreadPool& pool, int n_threads, const RooflineParams& params, double flops_per_iter,
+                       int64_t first_iters, Kernel kernel) {
   n_threads = std::clamp(n_threads, 1, pool.size());
-  const bool simd = has_avx2_fma();
-  const double flops_per_iter = simd ? 12.0 * 8 * 2 : 8.0 * 2;
   auto pass = [&](int64_t iters) {
     float sink[64] = {};
     Stopwatch sw;
     pool.run([&](int ti, int) {
-      if (ti >= n_threads) return;
-#if defined(__x86_64__)
-      sink[ti % 64] = simd ? fma_avx2(iters, 1.0f + ti) : fma_scalar(iters, 1.0f + ti);
-#else
-      sink[ti % 64] = fma_scalar(iters, 1.0f + ti);
-#endif
+      if (ti < n_threads) sink[ti % 64] = kernel(iters, ti);
     });
     double s = sw.elapsed_s();
-    if (sink[0] == 12345.678f) s += 1e-12;
+    if (sink[0] == 12345.678f) s += 1e-12;  // keeps the results observable
     return s;
   };
-  // Calibrates the iteration count to the requested duration.
-  int64_t iters = 1 << 16;
+  int64_t iters = first_iters;
   double s = pass(iters);
   while (s < params.fma_seconds / 8 && iters < (int64_t{1} << 40)) {
     iters *= 4;
@@ -196,34 +195,26 @@ double measure_fma_peak(ThreadPool& pool, int n_threads, const RooflineParams& p
   return best;
 }
 
+}  // namespace
+
+double measure_fma_peak(ThreadPool& pool, int n_threads, const RooflineParams& params) {
+  const bool simd = has_avx2_fma();
+  return calibrated_peak(pool, n_threads, params, simd ? 12.0 * 8 * 2 : 8.0 * 2, int64_t{1} << 16,
+                         [simd](int64_t iters, int ti) {
+#if defined(__x86_64__)
+                           return simd ? fma_avx2(iters, 1.0f + ti) : fma_scalar(iters, 1.0f + ti);
+#else
+                           (void)simd;
+                           return fma_scalar(iters, 1.0f + ti);
+#endif
+                         });
+}
+
 double measure_amx_peak(ThreadPool& pool, int n_threads, const RooflineParams& params) {
 #if defined(__x86_64__)
   if (!detect_cpu_features().amx_bf16) return 0;
-  n_threads = std::clamp(n_threads, 1, pool.size());
-  const double flops_per_iter = 4.0 * 16 * 16 * 32 * 2;
-  auto pass = [&](int64_t iters) {
-    float sink[64] = {};
-    Stopwatch sw;
-    pool.run([&](int ti, int) {
-      if (ti < n_threads) sink[ti % 64] = amx_bf16(iters);
-    });
-    double s = sw.elapsed_s();
-    if (sink[0] == 12345.678f) s += 1e-12;
-    return s;
-  };
-  int64_t iters = 1 << 12;
-  double s = pass(iters);
-  while (s < params.fma_seconds / 8 && iters < (int64_t{1} << 36)) {
-    iters *= 4;
-    s = pass(iters);
-  }
-  if (s > 0) iters = std::max<int64_t>(1, static_cast<int64_t>(iters * params.fma_seconds / s));
-  double best = 0;
-  for (int rep = 0; rep < std::max(1, params.repetitions); ++rep) {
-    s = pass(iters);
-    if (s > 0) best = std::max(best, flops_per_iter * static_cast<double>(iters) * n_threads / s / 1e9);
-  }
-  return best;
+  return calibrated_peak(pool, n_threads, params, 4.0 * 16 * 16 * 32 * 2, int64_t{1} << 12,
+                         [](int64_t iters, int) { return amx_bf16(iters); });
 #else
   (void)pool, (void)n_threads, (void)params;
   return 0;
