@@ -6,6 +6,7 @@
 // Decode and small batches use the 256-bit kernels with AVX512-VNNI dot products.
 #pragma GCC target("avx512f,avx512bw,avx512vl,avx512vnni")
 #define OSP_X86_VNNI 2
+#include "src/kernels/x86/avx512_common.h"
 #include "src/kernels/x86/q32_kernels.h"
 #include "src/kernels/x86/qk_kernels.h"
 #include "src/tensor/half.h"
@@ -13,14 +14,6 @@
 namespace osprey::kernels::x86 {
 namespace {
 
-OSP_INLINE __m512i join(__m256i lo, __m256i hi) { return _mm512_inserti64x4(_mm512_castsi256_si512(lo), hi, 1); }
-OSP_INLINE __m512 join(__m256 lo, __m256 hi) {
-  return _mm512_castsi512_ps(join(_mm256_castps_si256(lo), _mm256_castps_si256(hi)));
-}
-OSP_INLINE __m512i bcast(const void* p) {
-  return _mm512_broadcast_i64x4(_mm256_load_si256(static_cast<const __m256i*>(p)));
-}
-OSP_INLINE __m512 bcast_ps(const float* p) { return _mm512_castsi512_ps(bcast(p)); }
 OSP_INLINE float hsum_lo(__m512 v) { return hsum(_mm512_castps512_ps256(v)); }
 OSP_INLINE float hsum_hi(__m512 v) {
   return hsum(_mm256_castsi256_ps(_mm512_extracti64x4_epi64(_mm512_castps_si512(v), 1)));

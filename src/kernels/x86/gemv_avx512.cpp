@@ -9,6 +9,7 @@
 // register (two 256-bit halves) and unpacked once for both; Q4_K's and Q5_K's 6-bit scale tables
 // are decoded for both rows with a few vector shuffles instead of scalar bit twiddling.
 #pragma GCC target("avx512f,avx512bw,avx512vl,avx512vnni")
+#include "src/kernels/x86/avx512_common.h"
 #include "src/kernels/x86/qk_kernels.h"
 
 namespace osprey::kernels::x86 {
@@ -20,17 +21,7 @@ namespace {
 // 256-bit kernels' policy: 60-78 % of it; this: 80-90 % in the same runs).
 constexpr int64_t kGemvPrefetchBytes = 32768;
 
-OSP_INLINE __m512i load2(const void* lo, const void* hi) {
-  return _mm512_inserti64x4(_mm512_castsi256_si512(loadu256(lo)), loadu256(hi), 1);
-}
-OSP_INLINE __m512i join2(__m256i lo, __m256i hi) { return _mm512_inserti64x4(_mm512_castsi256_si512(lo), hi, 1); }
-OSP_INLINE __m512 join2(__m256 lo, __m256 hi) {
-  return _mm512_castsi512_ps(join2(_mm256_castps_si256(lo), _mm256_castps_si256(hi)));
-}
-OSP_INLINE __m512i bcast256(const void* p) {
-  return _mm512_broadcast_i64x4(_mm256_load_si256(static_cast<const __m256i*>(p)));
-}
-OSP_INLINE __m512 bcast256_ps(const float* p) { return _mm512_castsi512_ps(bcast256(p)); }
+OSP_INLINE __m512i load2(const void* lo, const void* hi) { return join(loadu256(lo), loadu256(hi)); }
 OSP_INLINE __m512i set2_epi8(int v) { return _mm512_set1_epi8(static_cast<char>(v)); }
 
 // Two rows' super-block state: int16 group scales laid out per row as SbState's e and f, the
@@ -48,8 +39,8 @@ OSP_INLINE Sb2 prepare_joined(const typename P::Block& b0, const typename P::Blo
   __m256 l0, h0, l1, h1;
   min_floats(s0, l0, h0);
   min_floats(s1, l1, h1);
-  return {join2(s0.e, s1.e), join2(s0.f, s1.f), join2(l0, l1), join2(h0, h1),
-          join2(_mm256_set1_ps(s0.d), _mm256_set1_ps(s1.d))};
+  return {join(s0.e, s1.e), join(s0.f, s1.f), join(l0, l1), join(h0, h1),
+          join(_mm256_set1_ps(s0.d), _mm256_set1_ps(s1.d))};
 }
 
 // Q4_K / Q5_K: d, dmin and the 12 scale bytes of both rows, decoded together. Per row (bytes
@@ -138,7 +129,7 @@ struct Q6_K2 {
     st.e = _mm512_shuffle_i64x2(w16, w16, _MM_SHUFFLE(2, 2, 0, 0));
     st.f = _mm512_shuffle_i64x2(w16, w16, _MM_SHUFFLE(3, 3, 1, 1));
     const __m256i g = _mm256_permute4x64_epi64(raw, _MM_SHUFFLE(3, 1, 2, 0));  // [r0 lo, r1 lo, r0 hi, r1 hi]
-    st.d = join2(_mm256_set1_ps(fp16(b0.d)), _mm256_set1_ps(fp16(b1.d)));
+    st.d = join(_mm256_set1_ps(fp16(b0.d)), _mm256_set1_ps(fp16(b1.d)));
     st.mn_lo = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_slli_epi32(_mm512_cvtepi8_epi32(_mm256_castsi256_si128(g)), 5)), st.d);
     st.mn_hi = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_slli_epi32(_mm512_cvtepi8_epi32(_mm256_extracti128_si256(g, 1)), 5)), st.d);
     return st;
@@ -237,8 +228,8 @@ struct KGemv {
         fsum[p] = _mm512_setzero_ps();
       }
       auto step = [&]<int J>() {
-        const __m512i x0 = bcast256(xb.qs + 64 * J), x1 = bcast256(xb.qs + 64 * J + 32);
-        const __m512 d0 = bcast256_ps(xb.d + 8 * (2 * J)), d1 = bcast256_ps(xb.d + 8 * (2 * J + 1));
+        const __m512i x0 = bcast(xb.qs + 64 * J), x1 = bcast(xb.qs + 64 * J + 32);
+        const __m512 d0 = bcast_ps(xb.d + 8 * (2 * J)), d1 = bcast_ps(xb.d + 8 * (2 * J + 1));
 #pragma GCC unroll 8
         for (int p = 0; p < kNP; ++p) {
           const Q2 q = P2::template load<J>(*wb[2 * p], *wb[2 * p + 1]);
@@ -254,7 +245,7 @@ struct KGemv {
       step.template operator()<1>();
       step.template operator()<2>();
       step.template operator()<3>();
-      const __m512 s_lo = bcast256_ps(xb.s), s_hi = bcast256_ps(xb.s + 8);
+      const __m512 s_lo = bcast_ps(xb.s), s_hi = bcast_ps(xb.s + 8);
 #pragma GCC unroll 8
       for (int p = 0; p < kNP; ++p) {
         acc[p] = _mm512_fmadd_ps(fsum[p], st[p].d, acc[p]);
