@@ -108,21 +108,24 @@ void BenchResult::finish() {
   stddev_ts = n > 1 ? std::sqrt(var_ts / (n - 1)) : 0.0;
 }
 
+static std::string threads(int n) { return n == 1 ? "1 thread" : fmt::format("{} threads", n); }
+
 std::string bench_header(BenchFormat f, const BenchMachine& m) {
   if (f == BenchFormat::kMarkdown) {
     const base::Ceilings& c = m.ceilings;
     const std::string amx =
-        c.amx_gflops_nt > 0 ? fmt::format("; AMX-BF16 peak {:.0f} GFLOP/s ({} threads)", c.amx_gflops_nt, c.threads)
+        c.amx_gflops_nt > 0 ? fmt::format("; AMX-BF16 peak {:.0f} GFLOP/s ({})", c.amx_gflops_nt, threads(c.threads))
                             : std::string();
     return fmt::format(
-        "machine: {}; kernels: {}\nceilings: memory read {:.1f} GB/s ({} threads), {:.1f} GB/s (1 thread); "
-        "fp32 FMA peak {:.1f} GFLOP/s ({} threads){}\n"
+        "machine: {}; kernels: {}\nceilings: memory read {:.1f} GB/s ({}), {:.1f} GB/s (1 thread); "
+        "fp32 FMA peak {:.1f} GFLOP/s ({}){}\n"
         "(tg ceiling = read bandwidth / weight bytes; pp ceiling = compute peak / (2 x params), the AMX peak "
         "when prompts run on AMX tiles (kernels avx512+amx), else the fp32 FMA peak, which int8 kernels can "
         "exceed)\n\n"
         "| model | size | params | type | threads | test | t/s | % of ceiling |\n"
         "| --- | ---: | ---: | --- | ---: | ---: | ---: | ---: |\n",
-        m.cpu_info, m.kernels, c.read_gbs_nt, c.threads, c.read_gbs_1t, c.fma_gflops_nt, c.threads, amx);
+        m.cpu_info, m.kernels, c.read_gbs_nt, threads(c.threads), c.read_gbs_1t, c.fma_gflops_nt, threads(c.threads),
+        amx);
   }
   if (f == BenchFormat::kCsv) {
     std::string h;
