@@ -361,6 +361,13 @@ struct FloatDirect {
 #pragma GCC unroll 8
           for (int c = 0; c < C; ++c) acc[r][c] = _mm512_setzero_ps();
         auto step = [&](int64_t i, __mmask16 m) {
+          constexpr int64_t kElem = kType == tensor::DType::kF32 ? 4 : 2;
+          if constexpr (C == 1) {  // decode streams the rows from memory: prefetch, once per line
+            if (((k0 + i) * kElem) % 64 == 0) {
+#pragma GCC unroll 8
+              for (int r = 0; r < R; ++r) prefetch_stream(w + r * wrb + (k0 + i) * kElem + kStreamPrefetchBytes);
+            }
+          }
           __m512 wv[R];
 #pragma GCC unroll 8
           for (int r = 0; r < R; ++r) wv[r] = load_w16<kType>(w + r * wrb, k0 + i, m);
