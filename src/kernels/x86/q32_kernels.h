@@ -238,7 +238,7 @@ struct PairTile {
     int64_t p = 0;
     for (; p + 2 <= nb / 2; p += 2) {
       typename P::W w0[R], w1[R];
-      if constexpr (C == 1) {  // decode: the weights stream from memory
+      if constexpr (C <= 4) {  // decode and small batches: the weights stream from memory
 #pragma GCC unroll 8
         for (int r = 0; r < R; ++r) {  // 4 blocks: 72 (Q4_0) to 136 (Q8_0) bytes
           const uint8_t* next = w + r * wrb + 2 * p * sizeof(typename P::Block) + kStreamPrefetchBytes;

@@ -250,7 +250,7 @@ struct KTile {
 #pragma GCC unroll 8
       for (int r = 0; r < R; ++r) {
         wb[r] = reinterpret_cast<const Block*>(w + r * wrb) + sb;
-        if constexpr (C == 1) {  // decode: the weights stream from memory
+        if constexpr (C <= 4) {  // decode and small batches: the weights stream from memory
           const auto* next = reinterpret_cast<const uint8_t*>(wb[r]) + kStreamPrefetchBytes;
           for (size_t off = 0; off < sizeof(Block); off += 64) prefetch_stream(next + off);
         }
