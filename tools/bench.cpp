@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <map>
 #include <optional>
 #include <random>
@@ -251,6 +252,15 @@ void set_ceiling(BenchResult& r, const base::Ceilings& c) {
   }
 }
 
+std::string utc_now_iso8601() {
+  const std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
 std::vector<TestSpec> test_list(const BenchOptions& o) {
   std::vector<TestSpec> out;
   for (int p : o.n_prompt)
@@ -285,6 +295,7 @@ Status run_model(const std::string& path, const BenchOptions& o, const BenchMach
       r.n_gen = t.n_gen;
       r.n_seq = t.n_seq;
       r.batched = t.batched;
+      r.test_time = utc_now_iso8601();
       if (o.progress) std::fprintf(stderr, "osprey bench: %d/%d %s %s t=%d\n", ++done, total, path.c_str(), r.test_name().c_str(), threads);
       OSP_RETURN_IF_ERROR(runner.run(t).status());  // warm-up
       for (int rep = 0; rep < o.reps; ++rep) {

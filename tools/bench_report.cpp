@@ -45,6 +45,7 @@ nlohmann::json to_json(const BenchMachine& m, const BenchResult& r) {
   j["n_prompt"] = r.n_prompt;
   j["n_gen"] = r.n_gen;
   j["n_seq"] = r.n_seq;
+  j["test_time"] = r.test_time;
   j["avg_ns"] = static_cast<uint64_t>(r.avg_ns);
   j["stddev_ns"] = static_cast<uint64_t>(r.stddev_ns);
   j["avg_ts"] = r.avg_ts;
@@ -69,7 +70,7 @@ nlohmann::json to_json(const BenchMachine& m, const BenchResult& r) {
 
 const char* kCsvFields[] = {"model_filename", "model_type", "model_size", "model_n_params", "n_batch", "n_threads",
                             "n_prompt", "n_gen", "n_seq", "avg_ns", "stddev_ns", "avg_ts", "stddev_ts",
-                            "ceiling_ts", "ceiling_kind", "pct_of_ceiling", "mem_read_gbs", "fma_gflops", "amx_gflops"};
+                            "ceiling_ts", "ceiling_kind", "pct_of_ceiling", "mem_read_gbs", "fma_gflops", "amx_gflops", "test_time"};
 
 std::string csv_value(const nlohmann::json& v) {
   if (v.is_string()) {

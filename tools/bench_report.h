@@ -22,6 +22,7 @@ struct BenchResult {
   int n_gen = 0;
   int n_seq = 1;         // sequences decoded together
   bool batched = false;  // a --batched test (decode only, n_seq sequences per step)
+  std::string test_time;  // UTC start of the test, ISO 8601 ("2026-12-06T05:15:00Z"), as llama-bench
   std::vector<double> samples_ns;
   // Derived.
   double avg_ns = 0, stddev_ns = 0, avg_ts = 0, stddev_ts = 0;

@@ -33,8 +33,8 @@ LLAMA_BENCH = {"build_commit": str, "build_number": int, "cpu_info": str, "gpu_i
                "n_batch": int, "n_ubatch": int, "n_threads": int, "type_k": str, "type_v": str,
                "n_gpu_layers": int, "use_mmap": bool, "n_prompt": int, "n_gen": int,
                "avg_ns": int, "stddev_ns": int, "avg_ts": float, "stddev_ts": float,
-               "samples_ns": list, "samples_ts": list}
-OSPREY = {"n_seq": int, "kernels": str, "mem_read_gbs": float, "fma_gflops": float, "amx_gflops": float,
+               "samples_ns": list, "samples_ts": list, "test_time": str}
+OSPREY = {"batched": bool, "n_seq": int, "kernels": str, "mem_read_gbs": float, "fma_gflops": float, "amx_gflops": float,
           "ceiling_ts": float, "ceiling_kind": str, "pct_of_ceiling": float}
 def typed(v, t):
     if t is float: return isinstance(v, (int, float)) and not isinstance(v, bool)
@@ -46,6 +46,8 @@ def check_row(r, reps, threads, n_batch):
         assert typed(r[k], t), f"{k} = {r[k]!r} is not {t.__name__}"
     assert r["n_threads"] == threads and r["n_batch"] == n_batch, r
     assert r["model_type"] and r["model_size"] > 0 and r["model_n_params"] > 0, r
+    import re
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", r["test_time"]), f"test_time not ISO 8601 UTC: {r}"
     assert len(r["samples_ns"]) == reps and len(r["samples_ts"]) == reps, f"{reps} samples expected: {r}"
     assert all(typed(x, int) and x > 0 for x in r["samples_ns"]), f"samples_ns not positive integers: {r}"
     assert r["avg_ts"] > 0 and r["stddev_ts"] >= 0 and r["avg_ns"] > 0, r
