@@ -49,13 +49,13 @@ CpuFeatures detect_cpu_features() {
         f.avx512vnni = zmm && ((c >> 11) & 1);
         const bool amx_tile = (d >> 24) & 1, amx_bf16 = (d >> 22) & 1;
         const bool tile_state = (xlo & 0x60000) == 0x60000;  // XCR0 bits 17, 18: TILECFG, TILEDATA
-        f.amx_bf16 = zmm && amx_tile && amx_bf16 && tile_state && request_amx_permission();
+        f.amx_bf16 = zmm && amx_tile && amx_bf16 && tile_state;
       }
       if (__get_cpuid_count(7, 1, &a, &b, &c, &d)) {
         f.avxvnni = ymm && ((a >> 4) & 1);
         f.avx512bf16 = zmm && ((a >> 5) & 1);
       }
-      f.amx_bf16 = f.amx_bf16 && f.avx512bf16;
+      f.amx_bf16 = f.amx_bf16 && f.avx512bf16 && request_amx_permission();
     }
   }
 #elif defined(__aarch64__)

@@ -46,12 +46,10 @@ void matmul_ref(const MatmulArgs& args) {
   matmul_rows(args, 0, args.n_out, row.data());
 }
 
+int64_t prompt_kernel_min_rows(tensor::DType t) { return amx_usable(t) ? amx_min_rows(t) : INT64_MAX; }
+
 // The fast path (src/kernels/matmul_fast.cpp): SIMD kernels chosen once for this CPU, int8
 // activations for quantized weights, rows split over the pool, tokens blocked for the cache.
-int64_t prompt_kernel_min_rows(tensor::DType t) {
-  return amx_usable(t) ? amx_min_rows(t) : INT64_MAX;
-}
-
 void matmul(const MatmulArgs& args, base::ThreadPool& pool) {
   check_args(args);
   matmul_fast(args, pool, best_isa());

@@ -1,6 +1,6 @@
 // The AMX-BF16 prompt-batch path against the scalar oracle (matmul_ref with the original f32
-// activations) by NMSE, for every weight type, on odd sizes: k with tails past the 512-value
-// K-block, row and token counts that are not multiples of the 16 x 16 tiles. And the properties
+// activations) by NMSE, for every weight type, on odd sizes: k with tails past the 256-value
+// decode slices and the 2048-value K-blocks, row and token counts that are not multiples of the 16 x 16 tiles. And the properties
 // the engine relies on: results do not depend on the thread count or on which other tokens share
 // the call, and in a mixed call decode rows get exactly the decode kernels' result.
 #include <gtest/gtest.h>
@@ -40,9 +40,9 @@ double tol(DType t) { return t == DType::kF32 || t == DType::kF16 || t == DType:
 
 std::vector<int64_t> k_values(DType t) {
   const int64_t bs = tensor::info(t).block_size;
-  if (bs == 1) return {1, 7, 33, 256, 600};
-  if (bs == 32) return {32, 96, 544};
-  return {256, 1280};
+  if (bs == 1) return {1, 7, 33, 256, 600, 2600};
+  if (bs == 32) return {32, 96, 544, 2080};
+  return {256, 1280, 2304};
 }
 
 // The AMX path itself (matmul_amx), whatever the row count.

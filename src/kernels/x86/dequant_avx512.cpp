@@ -92,12 +92,26 @@ void q6_k(const uint8_t* src, int64_t nb, float* dst) {
   }
 }
 
+void f16(const uint8_t* src, int64_t n, float* dst) {
+  const auto* h = reinterpret_cast<const uint16_t*>(src);
+  int64_t i = 0;
+  for (; i + 16 <= n; i += 16)
+    _mm512_storeu_ps(dst + i, _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(h + i))));
+  if (i < n) {
+    const __mmask16 m = static_cast<__mmask16>((1u << (n - i)) - 1);
+    _mm512_mask_storeu_ps(dst + i, m, _mm512_cvtph_ps(_mm256_maskz_loadu_epi16(m, h + i)));
+  }
+}
+
 }  // namespace
 
 bool dequant_row_avx512(DType t, const uint8_t* row, int64_t k0, int64_t n, float* dst) {
   const uint8_t* src = row + tensor::row_size(t, k0);
   const int64_t nb = n / tensor::info(t).block_size;
   switch (t) {
+    case DType::kF16:
+      f16(src, n, dst);
+      return true;
     case DType::kQ4_0:
       q4_0(src, nb, dst);
       return true;

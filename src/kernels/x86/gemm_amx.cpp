@@ -1,9 +1,10 @@
 // AMX-BF16 prompt-batch matmul: see gemm_amx.h for the precision argument and the layouts.
 //
 // Tiles (all 16 rows x 64 bytes): tmm0..3 accumulate C for 2 token groups x 2 weight-row groups
-// (C[token][row], stored straight into y), tmm4/5 hold activation tiles (16 tokens x 32 k, hi or
-// lo), tmm6/7 weight tiles (16 k-pairs x 16 rows, hi or lo). Per 32 values of k: 8 tile loads
-// and 12 tile products (hi*hi, hi*lo, lo*hi for each of the 4 C tiles).
+// (C[token][row], kept in y between K-blocks), tmm4/5 hold activation tiles (16 tokens x 32 k, hi
+// or lo), tmm6/7 weight tiles (16 k-pairs x 16 rows, hi or lo). Per 32 values of k and 4 C tiles:
+// quantized weights (one part) 6 tile loads and 8 products (hi(x)*w, lo(x)*w); float weights (two
+// parts) 10 loads and 12 products (hi*hi, hi*lo, lo*hi).
 #pragma GCC target("avx512f,avx512bw,avx512vl,avx512dq,avx512bf16,amx-tile,amx-bf16")
 #include "src/kernels/x86/gemm_amx.h"
 
@@ -86,25 +87,14 @@ inline void transpose16(__m512i r[16], const TransposeIdx& ix) {
   }
 }
 
-// f32 values [k0, k0 + n) of one weight row into dst.
+// f32 values [k0, k0 + n) of one weight row into dst: the AVX-512 decoder where there is one.
 void dequant_slice(DType t, const uint8_t* row, int64_t k0, int64_t n, float* dst) {
-  if (t == DType::kF16) {
-    const auto* h = reinterpret_cast<const uint16_t*>(row) + k0;
-    int64_t i = 0;
-    for (; i + 16 <= n; i += 16)
-      _mm512_storeu_ps(dst + i, _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(h + i))));
-    if (i < n) {
-      const __mmask16 m = static_cast<__mmask16>((1u << (n - i)) - 1);
-      _mm512_mask_storeu_ps(dst + i, m, _mm512_cvtph_ps(_mm256_maskz_loadu_epi16(m, h + i)));
-    }
-    return;
-  }
   if (!dequant_row_avx512(t, row, k0, n, dst)) ref::dequantize_row(t, row + tensor::row_size(t, k0), dst, n);
 }
 
 // One group of 16 weight rows (the first `valid` real, the rest zeros), values [k0, k0 + kn),
 // into `chunks` tiles of the pair-interleaved layout: per chunk the hi tile, then for P == 2 the lo
-// tile. `stage` holds 16 f32 rows of kAmxKc values.
+// tile. `stage` holds 16 f32 rows of kStageK values.
 template <int P>
 void build_group(DType t, const uint8_t* w, size_t wrb, int64_t valid, int64_t k0, int64_t kn, int64_t chunks,
                  float* stage, uint8_t* tiles, const TransposeIdx& ix) {
