@@ -230,11 +230,15 @@ std::string dominant_type(const model::Model& m) {
 
 // The roofline bound for one test, in tokens/s: bandwidth for decode (each step streams every
 // weight once), the compute peak for prompts, the smaller of the two for several sequences. The
-// compute peak is the AMX-BF16 tile peak when prompts run on the tiles, else the fp32 FMA peak.
+// compute peak is the AMX-BF16 tile peak when the prompt's chunks are long enough for the matmul to
+// put them on the tiles (kernels::prompt_kernel_min_rows of the dominant weight type), else the
+// fp32 FMA peak.
 void set_ceiling(BenchResult& r, const base::Ceilings& c) {
   const double bytes = static_cast<double>(r.model_size), flops = 2.0 * static_cast<double>(r.model_n_params);
   if (bytes <= 0 || flops <= 0) return;
-  const bool amx = c.amx_gflops_nt > 0 && kernels::best_isa() == kernels::Isa::kAmx;
+  const std::optional<tensor::DType> wt = tensor::dtype_from_name(r.weight_type);
+  const bool amx = c.amx_gflops_nt > 0 && wt.has_value() &&
+                   std::min(r.n_prompt, r.n_batch) >= kernels::prompt_kernel_min_rows(*wt);
   const double tg = c.read_gbs_nt * 1e9 / bytes, pp = (amx ? c.amx_gflops_nt : c.fma_gflops_nt) * 1e9 / flops;
   const char* peak = amx ? "amx" : "fma";
   const double tokens = static_cast<double>(r.n_seq) * (r.n_prompt + r.n_gen);

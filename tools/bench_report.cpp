@@ -121,8 +121,8 @@ std::string bench_header(BenchFormat f, const BenchMachine& m) {
         "machine: {}; kernels: {}\nceilings: memory read {:.1f} GB/s ({}), {:.1f} GB/s (1 thread); "
         "fp32 FMA peak {:.1f} GFLOP/s ({}){}\n"
         "(tg ceiling = read bandwidth / weight bytes; pp ceiling = compute peak / (2 x params), the AMX peak "
-        "when prompts run on AMX tiles (kernels avx512+amx), else the fp32 FMA peak, which int8 kernels can "
-        "exceed)\n\n"
+        "when the prompt's chunks are long enough to run on AMX tiles, else the fp32 FMA peak, which int8 "
+        "kernels can exceed)\n\n"
         "| model | size | params | type | threads | test | t/s | % of ceiling |\n"
         "| --- | ---: | ---: | --- | ---: | ---: | ---: | ---: |\n",
         m.cpu_info, m.kernels, c.read_gbs_nt, threads(c.threads), c.read_gbs_1t, c.fma_gflops_nt, threads(c.threads),
