@@ -55,4 +55,15 @@ void matmul(const MatmulArgs& args, base::ThreadPool& pool) {
   matmul_fast(args, pool, best_isa());
 }
 
+void matmul_group(const MatmulArgs* args, int n, base::ThreadPool& pool) {
+  OSP_CHECK(n >= 1 && n <= 8);
+  for (int i = 0; i < n; ++i) {
+    check_args(args[i]);
+    OSP_CHECK(args[i].x == args[0].x && args[i].x_stride == args[0].x_stride && args[i].seq_rows == args[0].seq_rows);
+    OSP_CHECK_EQ(args[i].k, args[0].k);
+    OSP_CHECK_EQ(args[i].n_tokens, args[0].n_tokens);
+  }
+  matmul_fast_group(args, n, pool, best_isa());
+}
+
 }  // namespace osprey::kernels

@@ -56,6 +56,12 @@ OSP_INLINE __m256i load_2x128(const void* lo, const void* hi) {
 // the current block keeps more lines in flight than the hardware prefetcher alone.
 constexpr int64_t kStreamPrefetchBytes = 8192;
 OSP_INLINE void prefetch_stream(const void* p) { _mm_prefetch(static_cast<const char*>(p), _MM_HINT_T0); }
+// The AVX-512 single-token kernels (K-quant GEMV, float decode tiles) prefetch further ahead into
+// L2 instead: 32 KiB with the T1 hint streamed fastest for them (kernels_bench -t 1/-t 2 and
+// alternated `osprey bench` runs; bench/RESULTS.md). The 32-block types stay on the 8 KiB L1
+// policy, which measured better for them.
+constexpr int64_t kL2PrefetchBytes = 32768;
+OSP_INLINE void prefetch_l2(const void* p) { _mm_prefetch(static_cast<const char*>(p), _MM_HINT_T1); }
 
 OSP_INLINE __m256i loadu256(const void* p) { return _mm256_loadu_si256(static_cast<const __m256i*>(p)); }
 

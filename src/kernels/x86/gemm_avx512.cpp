@@ -365,7 +365,7 @@ struct FloatDirect {
           if constexpr (C == 1) {  // decode streams the rows from memory: prefetch, once per line
             if (((k0 + i) * kElem) % 64 == 0) {
 #pragma GCC unroll 8
-              for (int r = 0; r < R; ++r) prefetch_stream(w + r * wrb + (k0 + i) * kElem + kStreamPrefetchBytes);
+              for (int r = 0; r < R; ++r) prefetch_l2(w + r * wrb + (k0 + i) * kElem + kL2PrefetchBytes);
             }
           }
           __m512 wv[R];

@@ -15,11 +15,10 @@
 namespace osprey::kernels::x86 {
 namespace {
 
-// Each weight row streams from memory once. Prefetching 32 KiB ahead into L2 (T1) streamed
+// Each weight row streams from memory once, prefetched kL2PrefetchBytes ahead into L2 (T1): the
 // fastest of the distances (2-64 KiB) and hints (T0, T1, T2) tried with kernels_bench -t 1 on Q4_K
 // and Q6_K (no prefetch: about half the read ceiling; 8 KiB into L1 as kStreamPrefetchBytes, the
 // 256-bit kernels' policy: 60-78 % of it; this: 80-90 % in the same runs).
-constexpr int64_t kGemvPrefetchBytes = 32768;
 
 OSP_INLINE __m512i load2(const void* lo, const void* hi) { return join(loadu256(lo), loadu256(hi)); }
 OSP_INLINE __m512i set2_epi8(int v) { return _mm512_set1_epi8(static_cast<char>(v)); }
@@ -216,8 +215,8 @@ struct KGemv {
 #pragma GCC unroll 8
       for (int r = 0; r < 2 * kNP; ++r) {
         wb[r] = reinterpret_cast<const Block*>(w + r * wrb) + sb;
-        const auto* next = reinterpret_cast<const char*>(wb[r]) + kGemvPrefetchBytes;
-        for (size_t off = 0; off < sizeof(Block); off += 64) _mm_prefetch(next + off, _MM_HINT_T1);
+        const auto* next = reinterpret_cast<const char*>(wb[r]) + kL2PrefetchBytes;
+        for (size_t off = 0; off < sizeof(Block); off += 64) prefetch_l2(next + off);
       }
       const ActQ8K& xb = xs[sb];
       Sb2 st[kNP];

@@ -60,9 +60,7 @@ class Llama final : public Architecture {
     Scratch& s = st.s;
     const int64_t n = static_cast<int64_t>(st.n_tokens) * st.hp.n_embd;
     blocks::rms_norm(st, s.x.data(), L.attn_norm, s.xn.data());
-    blocks::linear(st, L.wq, s.xn.data(), s.q.data());
-    blocks::linear(st, L.wk, s.xn.data(), s.k.data());
-    blocks::linear(st, L.wv, s.xn.data(), s.v.data());
+    blocks::linear_group(st, s.xn.data(), {{&L.wq, s.q.data()}, {&L.wk, s.k.data()}, {&L.wv, s.v.data()}});
     blocks::rope_qk(st, s.q.data(), s.k.data());
     blocks::paged_attention(st, il, s.q.data(), s.k.data(), s.v.data(), s.attn.data());
     blocks::linear(st, L.wo, s.attn.data(), s.out.data());

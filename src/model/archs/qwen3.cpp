@@ -62,9 +62,7 @@ class Qwen3 final : public Architecture {
     Scratch& s = st.s;
     const int64_t n = static_cast<int64_t>(st.n_tokens) * st.hp.n_embd;
     blocks::rms_norm(st, s.x.data(), L.attn_norm, s.xn.data());
-    blocks::linear(st, L.wq, s.xn.data(), s.q.data());
-    blocks::linear(st, L.wk, s.xn.data(), s.k.data());
-    blocks::linear(st, L.wv, s.xn.data(), s.v.data());
+    blocks::linear_group(st, s.xn.data(), {{&L.wq, s.q.data()}, {&L.wk, s.k.data()}, {&L.wv, s.v.data()}});
     blocks::rms_norm_heads(st, s.q.data(), st.hp.n_head, L.q_norm);
     blocks::rms_norm_heads(st, s.k.data(), st.hp.n_head_kv, L.k_norm);
     blocks::rope_qk(st, s.q.data(), s.k.data());

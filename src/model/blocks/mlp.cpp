@@ -15,8 +15,7 @@ Status bind_gated_mlp(WeightBinder& w, const HParams& hp, const std::string& pre
 void gated_mlp(ForwardState& st, const GatedMlpWeights& w, const float* x, float* y) {
   float* gate = st.s.gate.data();
   float* up = st.s.up.data();
-  linear(st, w.gate, x, gate);
-  linear(st, w.up, x, up);
+  linear_group(st, x, {{&w.gate, gate}, {&w.up, up}});
   kernels::silu_mul(gate, up, gate, static_cast<int64_t>(st.n_tokens) * st.hp.n_ff);
   linear(st, w.down, gate, y);
 }
