@@ -24,6 +24,7 @@ struct RunOptions {
   int n_predict = 128;
   int n_ctx = 0;
   int n_threads = 0;
+  int n_threads_batch = 0;
   int n_batch = 512;
   std::string kv_type = "f16";
   std::string rope_scaling;  // "" = from the file
@@ -38,7 +39,8 @@ void register_flags(Flags& f, RunOptions& o) {
   f.add_string("-f,--file", &o.prompt_file, "read the prompt from this file");
   f.add_int("-n,--n-predict", &o.n_predict, "tokens to generate (-1: until end of text or a full context)");
   f.add_int("-c,--ctx-size", &o.n_ctx, "context size in tokens (0: the model's trained context)");
-  f.add_int("-t,--threads", &o.n_threads, "threads (0: all cores)", "OSPREY_THREADS");
+  f.add_int("-t,--threads", &o.n_threads, "threads for generation (0: all cores)", "OSPREY_THREADS");
+  f.add_int("-tb,--threads-batch", &o.n_threads_batch, "threads for the prompt (0: as -t)", "OSPREY_THREADS_BATCH");
   f.add_int("-b,--batch-size", &o.n_batch, "prompt tokens evaluated per forward step");
   f.add_float("--temp", &o.sp.temperature, "temperature (<= 0: greedy)");
   f.add_int("--top-k", &o.sp.top_k, "top-k (<= 0: off)");
@@ -78,6 +80,9 @@ Status check_options(RunOptions& o) {
   if (o.n_ctx < 0) return base::invalid_argument(fmt::format("-c: expected >= 0, got {}", o.n_ctx));
   if (o.n_threads < 0) return base::invalid_argument(fmt::format("-t: expected >= 0, got {}", o.n_threads));
   if (o.n_threads == 0) o.n_threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  if (o.n_threads_batch < 0)
+    return base::invalid_argument(fmt::format("-tb: expected >= 0, got {}", o.n_threads_batch));
+  if (o.n_threads_batch == 0) o.n_threads_batch = o.n_threads;
   if (o.rope_scaling == "none") o.mp.rope_scaling = model::ModelParams::Scaling::kNone;
   if (o.rope_scaling == "linear") o.mp.rope_scaling = model::ModelParams::Scaling::kLinear;
   if (o.rope_scaling == "yarn") o.mp.rope_scaling = model::ModelParams::Scaling::kYarn;
@@ -119,6 +124,7 @@ int run_main(int argc, char** argv) {
   gp.n_predict = o.n_predict;
   gp.n_batch = o.n_batch;
   gp.n_threads = o.n_threads;
+  gp.n_threads_batch = o.n_threads_batch;
   gp.add_bos = !o.no_bos;
   gp.kv_type = o.kv_type == "f32" ? tensor::DType::kF32 : tensor::DType::kF16;
   gp.sampling = o.sp;
@@ -129,8 +135,8 @@ int run_main(int argc, char** argv) {
   });
   const GenerateStats st = r.ok() ? r.value() : GenerateStats{};
   if (st.n_generated > 0) std::fputc('\n', stderr);
-  fmt::print(stderr, "model: {} ({}), context {}, {} threads\n", m.description(), o.model, m.hparams().n_ctx,
-             o.n_threads);
+  fmt::print(stderr, "model: {} ({}), context {}, {} thread{} ({} for the prompt)\n", m.description(), o.model,
+             m.hparams().n_ctx, o.n_threads, o.n_threads == 1 ? "" : "s", o.n_threads_batch);
   fmt::print(stderr, "load: {:.1f} ms\n", load_ms);
   fmt::print(stderr, "prompt: {} tokens in {:.1f} ms ({:.1f} tokens/s)\n", st.n_prompt, st.prompt_ms,
              per_second(st.n_prompt, st.prompt_ms));

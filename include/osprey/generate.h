@@ -14,6 +14,7 @@ struct GenerateParams {
   int n_predict = 128;      // tokens to generate; < 0: until end of text or a full context
   int n_batch = 512;        // prompt tokens per forward step
   int n_threads = 0;        // 0: all cores
+  int n_threads_batch = 0;  // threads for the prompt (0: as n_threads)
   bool add_bos = true;      // add the model's BOS token (when it wants one)
   tensor::DType kv_type = tensor::DType::kF16;
   SamplingParams sampling;

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <memory>
 #include <thread>
 #include <vector>
 
@@ -32,6 +33,8 @@ Result<GenerateStats> generate(Model& m, const std::string& text, const Generate
   const Tokenizer& tok = m.tokenizer();
   const int n_ctx = m.hparams().n_ctx;
   if (p.n_batch <= 0) return base::invalid_argument(fmt::format("n_batch: expected > 0, got {}", p.n_batch));
+  if (p.n_threads_batch < 0)
+    return base::invalid_argument(fmt::format("n_threads_batch: expected >= 0, got {}", p.n_threads_batch));
   const std::vector<int32_t> prompt = tok.encode(text, p.add_bos, false);
   if (prompt.empty()) return base::invalid_argument("the prompt is empty and the model adds no BOS token");
   if (static_cast<int>(prompt.size()) >= n_ctx)
@@ -40,6 +43,11 @@ Result<GenerateStats> generate(Model& m, const std::string& text, const Generate
   OSP_ASSIGN_OR_RETURN(auto kv, KvCache::create(m.kv_params(n_ctx, p.kv_type)));
   const int n_threads = p.n_threads > 0 ? p.n_threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   ThreadPool pool(n_threads);
+  // Prompt chunks get their own pool when -tb differs from -t (as in llama.cpp): threads that help a
+  // compute-bound prefill can slow the memory-bound decode down.
+  const int n_threads_batch = p.n_threads_batch > 0 ? p.n_threads_batch : n_threads;
+  std::unique_ptr<ThreadPool> pool_batch;
+  if (n_threads_batch != n_threads) pool_batch = std::make_unique<ThreadPool>(n_threads_batch);
   Sampler sampler(p.sampling, m.hparams().n_vocab, tok.eos_id());
   StreamingDetokenizer detok(tok);
   for (int32_t t : prompt) {
@@ -49,7 +57,7 @@ Result<GenerateStats> generate(Model& m, const std::string& text, const Generate
   GenerateStats st;
   std::vector<float> logits;
   base::Stopwatch sw;
-  OSP_RETURN_IF_ERROR(prefill(m, prompt, p.n_batch, *kv, pool, &logits));
+  OSP_RETURN_IF_ERROR(prefill(m, prompt, p.n_batch, *kv, pool_batch ? *pool_batch : pool, &logits));
   st.prompt_ms = sw.elapsed_ms();
   st.n_prompt = static_cast<int>(prompt.size());
   sw.reset();

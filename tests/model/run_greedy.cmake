@@ -1,5 +1,6 @@
 # Runs `osprey run ... --temp 0` as the reference file's command says and compares stdout with its
-# continuation_text byte for byte. Variables: OSPREY (the binary), SOURCE_DIR (the repository).
+# continuation_text byte for byte. Variables: OSPREY (the binary), SOURCE_DIR (the repository);
+# optional EXTRA (more flags, a ;-list) and EXPECT_ERR (a regex stderr must match).
 if(DEFINED ENV{OSPREY_SHARED})
   set(shared "$ENV{OSPREY_SHARED}")
 else()
@@ -15,11 +16,14 @@ file(READ "${ref}" json)
 string(JSON prompt GET "${json}" prompt)
 string(JSON expected GET "${json}" continuation_text)
 string(JSON n_tokens LENGTH "${json}" continuation_tokens)
-execute_process(COMMAND "${OSPREY}" run -m "${model}" -p "${prompt}" -n ${n_tokens} --temp 0
+execute_process(COMMAND "${OSPREY}" run -m "${model}" -p "${prompt}" -n ${n_tokens} --temp 0 ${EXTRA}
                 OUTPUT_VARIABLE out ERROR_VARIABLE err RESULT_VARIABLE rc)
 message("${err}")
 if(NOT rc EQUAL 0)
   message(FATAL_ERROR "osprey run exited with ${rc}")
+endif()
+if(DEFINED EXPECT_ERR AND NOT err MATCHES "${EXPECT_ERR}")
+  message(FATAL_ERROR "stderr does not match '${EXPECT_ERR}'")
 endif()
 if(NOT out STREQUAL expected)
   message(FATAL_ERROR "stdout differs from continuation_text\n--- got:\n${out}\n--- expected:\n${expected}")

@@ -7,9 +7,12 @@ endif()
 add_test(NAME tools_run_unknown_flag
          COMMAND sh -c "out=$(\"$0\" run -m x.gguf --bogus 2>&1); rc=$?; echo \"$out\"; [ $rc -eq 1 ] && echo \"$out\" | grep -q \"unknown flag '--bogus'\""
                  $<TARGET_FILE:osprey>)
+add_test(NAME tools_run_negative_threads_batch
+         COMMAND sh -c "out=$(\"$0\" run -m x.gguf -p hi -tb -1 2>&1); rc=$?; echo \"$out\"; [ $rc -eq 1 ] && echo \"$out\" | grep -q -- '-tb: expected >= 0, got -1'"
+                 $<TARGET_FILE:osprey>)
 add_test(NAME tools_run_help COMMAND osprey run --help)
 set_tests_properties(tools_run_help PROPERTIES PASS_REGULAR_EXPRESSION
-  "--temp.*--top-k.*--top-p.*--min-p.*--seed.*--repeat-penalty.*--repeat-last-n.*--ignore-eos.*--rope-freq-base.*--rope-freq-scale.*--yarn-ext-factor.*--kv-type")
+  "--threads-batch.*--temp.*--top-k.*--top-p.*--min-p.*--seed.*--repeat-penalty.*--repeat-last-n.*--ignore-eos.*--rope-freq-base.*--rope-freq-scale.*--yarn-ext-factor.*--kv-type")
 add_test(NAME tools_run_missing_model
          COMMAND sh -c "out=$(\"$0\" run -m /nonexistent/model.gguf -p hi 2>&1); rc=$?; echo \"$out\"; [ $rc -eq 1 ] && echo \"$out\" | grep -q '/nonexistent/model.gguf'"
                  $<TARGET_FILE:osprey>)
