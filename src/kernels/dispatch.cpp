@@ -5,7 +5,12 @@
 
 #include "src/base/cpu_features.h"
 #include "src/kernels/ref/quants.h"
+#if defined(__x86_64__)
 #include "src/kernels/x86/kernels_avx2.h"
+#endif
+#if defined(__aarch64__)
+#include "src/kernels/arm/kernels_neon.h"
+#endif
 
 namespace osprey::kernels {
 
@@ -82,6 +87,27 @@ std::vector<KernelTraits> avx2_rows(Isa isa) {
 }
 #endif
 
+#if defined(__aarch64__)
+void quantize_act_pair_generic(const float* x, void* dst, int64_t k) {
+  quantize_act_pair_scalar(x, static_cast<ActQ8Pair*>(dst), k);
+}
+
+std::vector<KernelTraits> neon_rows() {
+  auto row = [](DType t, ActFormat f, QuantizeActFn q, MatmulTileFn mm) {
+    return KernelTraits{t, Isa::kNeon, f, tensor::info(t).block_size, q, mm, mm, nullptr};
+  };
+  const ActFormat kF = ActFormat::kF32, kP = ActFormat::kQ8Pair;
+  return {
+      row(DType::kF32, kF, nullptr, &arm::mm_f32_neon),
+      row(DType::kF16, kF, nullptr, &arm::mm_f16_neon),
+      row(DType::kBF16, kF, nullptr, &arm::mm_bf16_neon),
+      row(DType::kQ4_0, kP, &quantize_act_pair_generic, &arm::mm_q4_0_neon),
+      row(DType::kQ8_0, kP, &quantize_act_pair_generic, &arm::mm_q8_0_neon),
+  };
+}
+#endif
+
+#if !defined(__aarch64__)
 const base::CpuFeatures& cpu() {
   static const base::CpuFeatures kCpu = base::detect_cpu_features();
   return kCpu;
@@ -90,6 +116,7 @@ bool cpu_has_avx2() { return cpu().avx2 && cpu().fma && cpu().f16c; }
 bool cpu_has_avxvnni() { return cpu_has_avx2() && cpu().avxvnni; }
 bool cpu_has_avx512() { return cpu_has_avx2() && cpu().avx512f && cpu().avx512bw && cpu().avx512vnni; }
 bool cpu_has_amx() { return cpu_has_avx512() && cpu().amx_bf16; }
+#endif
 
 }  // namespace
 
@@ -105,17 +132,23 @@ const char* isa_name(Isa isa) {
       return "avx512";
     case Isa::kAmx:
       return "avx512+amx";
+    case Isa::kNeon:
+      return "neon";
   }
   return "?";
 }
 
 Isa best_isa() {
+#if defined(__aarch64__)
+  return Isa::kNeon;  // NEON (Advanced SIMD) is part of every AArch64 CPU
+#else
   static const Isa kIsa = cpu_has_amx()       ? Isa::kAmx
                           : cpu_has_avx512()    ? Isa::kAvx512
                           : cpu_has_avxvnni() ? Isa::kAvxVnni
                           : cpu_has_avx2()    ? Isa::kAvx2
                                               : Isa::kScalar;
   return kIsa;
+#endif
 }
 
 const KernelTraits* kernel_traits(DType t, Isa isa) {
@@ -140,6 +173,13 @@ const KernelTraits* kernel_traits(DType t, Isa isa) {
   if ((isa == Isa::kAvx512 && cpu_has_avx512()) || (isa == Isa::kAmx && cpu_has_amx())) {
     static const std::vector<KernelTraits> kZ = avx2_rows(Isa::kAvx512);
     for (const KernelTraits& r : kZ)
+      if (r.w_type == t) return &r;
+  }
+#endif
+#if defined(__aarch64__)
+  if (isa == Isa::kNeon) {
+    static const std::vector<KernelTraits> kNeon = neon_rows();
+    for (const KernelTraits& r : kNeon)
       if (r.w_type == t) return &r;
   }
 #endif

@@ -19,7 +19,9 @@ namespace osprey::kernels {
 // kAvxVnni is kAvx2 plus AVX-VNNI (vpdpbusd) for the 32-block quant types; kAvx512 adds AVX-512
 // (F, BW, VL, VNNI) prompt-batch kernels for every quantized type; kAmx is kAvx512 whose prompt
 // rows go to AMX-BF16 tiles instead (x86/gemm_amx.h; decode rows keep the kAvx512 kernels).
-enum class Isa { kScalar, kAvx2, kAvxVnni, kAvx512, kAmx };
+// kNeon is AArch64's baseline NEON (arm/kernels_neon.h: F32, F16, BF16, Q4_0, Q8_0; the other
+// weight types and the model ops take the scalar path there).
+enum class Isa { kScalar, kAvx2, kAvxVnni, kAvx512, kAmx, kNeon };
 const char* isa_name(Isa isa);
 
 using QuantizeActFn = void (*)(const float* x, void* dst, int64_t k);

@@ -14,6 +14,9 @@
 #include "src/kernels/x86/dequant_avx512.h"
 #include "tests/kernels/simd_test_util.h"
 
+// The x86 SIMD paths only (the ARM cross build has no x86 kernels to test).
+#if defined(__x86_64__)
+
 namespace osprey::kernels {
 namespace {
 
@@ -167,3 +170,5 @@ TEST(AmxMatmul, EachRowsOwnSequenceCountPicksItsKernels) {
 
 }  // namespace
 }  // namespace osprey::kernels
+
+#endif  // __x86_64__

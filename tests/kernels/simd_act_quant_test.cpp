@@ -11,6 +11,9 @@
 #include "src/kernels/x86/kernels_avx2.h"
 #include "tests/kernels/simd_test_util.h"
 
+// The x86 SIMD paths only (the ARM cross build has no x86 kernels to test).
+#if defined(__x86_64__)
+
 namespace osprey::kernels {
 namespace {
 
@@ -121,3 +124,5 @@ TEST(SimdActQuant, Q8KLaneScalesRoundTripAndSums) {
 
 }  // namespace
 }  // namespace osprey::kernels
+
+#endif  // __x86_64__

@@ -134,6 +134,22 @@ TEST(SimdMatmul, Avx512TypesMatchOracle) {
 // Wider registers change no result for quantized weights: every SIMD instruction set gives the
 // same bits (integer sums, then the same float operations per block). Float weights sum in a
 // different lane order on AVX-512; the oracle tests cover them.
+#if defined(__aarch64__)
+// The AArch64 build only (scripts/test.sh runs it under qemu-user). One thread: qemu-user cannot
+// start threads on this CI's machines; the split of rows over threads is the same code on every
+// ISA (tested on x86).
+TEST(SimdMatmul, NeonTypesMatchOracle) {
+  base::ThreadPool pool(1);
+  int n = 0;
+  for (DType t : test::kAllWeightTypes) {
+    if (kernel_traits(t, Isa::kNeon) == nullptr) continue;
+    check_type(t, Isa::kNeon, pool);
+    ++n;
+  }
+  EXPECT_EQ(n, 5);  // F32, F16, BF16, Q4_0, Q8_0
+}
+#endif
+
 TEST(SimdMatmul, InstructionSetsAgreeBitwise) {
   OSP_REQUIRE_AVX2();
   base::ThreadPool pool(2);
@@ -203,26 +219,36 @@ TEST(SimdMatmul, ResultsIndependentOfThreadCount) {
 
 // A token's outputs do not depend on which other tokens share its batch (decode, small batches and
 // prompt batches take different paths; each output keeps the same arithmetic).
-TEST(SimdMatmul, TokenResultsIndependentOfBatch) {
-  base::ThreadPool pool(2);
-  for (Isa isa : {Isa::kScalar, Isa::kAvx2, Isa::kAvxVnni, Isa::kAvx512}) {
-    for (DType t : test::kAllWeightTypes) {
-      if (kernel_traits(t, isa) == nullptr) continue;
-      SCOPED_TRACE(::testing::Message() << tensor::dtype_name(t) << " " << isa_name(isa));
-      const int64_t k = tensor::info(t).block_size == 32 ? 1056 : 1280, n_out = 9, n_tok = 20;
-      const auto w = random_weights(t, n_out, k, 31);
-      const auto x = gaussian(n_tok * k, 32);
-      const auto all = run_fast(t, w, x, n_out, n_tok, k, isa, pool);
-      for (int64_t nt : {1, 3}) {
-        for (int64_t t0 = 0; t0 + nt <= n_tok; t0 += 7) {
-          std::vector<float> xs(x.begin() + t0 * k, x.begin() + (t0 + nt) * k);
-          const auto part = run_fast(t, w, xs, n_out, nt, k, isa, pool);
-          EXPECT_EQ(std::memcmp(part.data(), all.data() + t0 * n_out, part.size() * 4), 0) << "tokens " << t0 << "+" << nt;
-        }
+void check_batch_independence(Isa isa, base::ThreadPool& pool) {
+  for (DType t : test::kAllWeightTypes) {
+    if (kernel_traits(t, isa) == nullptr) continue;
+    SCOPED_TRACE(::testing::Message() << tensor::dtype_name(t) << " " << isa_name(isa));
+    const int64_t k = tensor::info(t).block_size == 32 ? 1056 : 1280, n_out = 9, n_tok = 20;
+    const auto w = random_weights(t, n_out, k, 31);
+    const auto x = gaussian(n_tok * k, 32);
+    const auto all = run_fast(t, w, x, n_out, n_tok, k, isa, pool);
+    for (int64_t nt : {1, 3}) {
+      for (int64_t t0 = 0; t0 + nt <= n_tok; t0 += 7) {
+        std::vector<float> xs(x.begin() + t0 * k, x.begin() + (t0 + nt) * k);
+        const auto part = run_fast(t, w, xs, n_out, nt, k, isa, pool);
+        EXPECT_EQ(std::memcmp(part.data(), all.data() + t0 * n_out, part.size() * 4), 0) << "tokens " << t0 << "+" << nt;
       }
     }
   }
 }
+
+TEST(SimdMatmul, TokenResultsIndependentOfBatch) {
+  base::ThreadPool pool(2);
+  for (Isa isa : {Isa::kScalar, Isa::kAvx2, Isa::kAvxVnni, Isa::kAvx512}) check_batch_independence(isa, pool);
+}
+
+#if defined(__aarch64__)
+TEST(SimdMatmul, NeonTokenResultsIndependentOfBatch) {
+  ASSERT_NE(kernel_traits(DType::kQ4_0, Isa::kNeon), nullptr);
+  base::ThreadPool pool(1);  // see NeonTypesMatchOracle
+  check_batch_independence(Isa::kNeon, pool);
+}
+#endif
 
 TEST(SimdMatmul, StridedRowsLeavePaddingUntouched) {
   base::ThreadPool pool(2);
