@@ -102,42 +102,39 @@ float dot_q32(const uint8_t* w, const ActQ8Pair* xs, int64_t k) {
   return vaddvq_f32(acc);
 }
 
+template <class L>
+float dot_float_row(const uint8_t* w, const uint8_t* x, int64_t k) {
+  return dot_float<L>(w, reinterpret_cast<const float*>(x), k);
+}
+template <class P>
+float dot_q32_row(const uint8_t* w, const uint8_t* x, int64_t k) {
+  return dot_q32<P>(w, reinterpret_cast<const ActQ8Pair*>(x), k);
+}
+
 // Rows outer, tokens inner: a weight row stays in L1 while every token passes.
-template <class Dot>
-void each_output(const uint8_t* w, size_t wrb, const uint8_t* x, size_t xrb, float* y, int64_t ys, int64_t n_rows,
-                 int64_t n_tok, Dot dot) {
+template <float (*kDot)(const uint8_t*, const uint8_t*, int64_t)>
+void each_output(const void* w, size_t wrb, const void* x, size_t xrb, float* y, int64_t ys, int64_t n_rows,
+                 int64_t n_tok, int64_t k, uint8_t*) {
+  const auto* wb = static_cast<const uint8_t*>(w);
+  const auto* xb = static_cast<const uint8_t*>(x);
   for (int64_t r = 0; r < n_rows; ++r)
-    for (int64_t t = 0; t < n_tok; ++t) y[t * ys + r] = dot(w + r * wrb, x + t * xrb);
+    for (int64_t t = 0; t < n_tok; ++t) y[t * ys + r] = kDot(wb + r * wrb, xb + t * xrb, k);
 }
 
 }  // namespace
 
-#define OSP_NEON_FLOAT(name, L)                                                                           \
+#define OSP_NEON_MM(name, DOT)                                                                           \
   void name(const void* w, size_t wrb, const void* x, size_t xrb, float* y, int64_t ys, int64_t n_rows, \
-            int64_t n_tok, int64_t k, uint8_t*) {                                                       \
-    each_output(static_cast<const uint8_t*>(w), wrb, static_cast<const uint8_t*>(x), xrb, y, ys, n_rows, n_tok, \
-                [k](const uint8_t* wr, const uint8_t* xr) {                                             \
-                  return dot_float<L>(wr, reinterpret_cast<const float*>(xr), k);                      \
-                });                                                                                     \
+            int64_t n_tok, int64_t k, uint8_t* scratch) {                                               \
+    each_output<DOT>(w, wrb, x, xrb, y, ys, n_rows, n_tok, k, scratch);                                 \
   }
 
-OSP_NEON_FLOAT(mm_f32_neon, F32L)
-OSP_NEON_FLOAT(mm_f16_neon, F16L)
-OSP_NEON_FLOAT(mm_bf16_neon, BF16L)
+OSP_NEON_MM(mm_f32_neon, &dot_float_row<F32L>)
+OSP_NEON_MM(mm_f16_neon, &dot_float_row<F16L>)
+OSP_NEON_MM(mm_bf16_neon, &dot_float_row<BF16L>)
+OSP_NEON_MM(mm_q4_0_neon, &dot_q32_row<Q4_0N>)
+OSP_NEON_MM(mm_q8_0_neon, &dot_q32_row<Q8_0N>)
 
-#define OSP_NEON_Q32(name, P)                                                                             \
-  void name(const void* w, size_t wrb, const void* x, size_t xrb, float* y, int64_t ys, int64_t n_rows, \
-            int64_t n_tok, int64_t k, uint8_t*) {                                                       \
-    each_output(static_cast<const uint8_t*>(w), wrb, static_cast<const uint8_t*>(x), xrb, y, ys, n_rows, n_tok, \
-                [k](const uint8_t* wr, const uint8_t* xr) {                                             \
-                  return dot_q32<P>(wr, reinterpret_cast<const ActQ8Pair*>(xr), k);                    \
-                });                                                                                     \
-  }
-
-OSP_NEON_Q32(mm_q4_0_neon, Q4_0N)
-OSP_NEON_Q32(mm_q8_0_neon, Q8_0N)
-
-#undef OSP_NEON_FLOAT
-#undef OSP_NEON_Q32
+#undef OSP_NEON_MM
 
 }  // namespace osprey::kernels::arm
