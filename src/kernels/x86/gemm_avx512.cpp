@@ -3,7 +3,8 @@
 // broadcast to both halves, so every instruction does twice the AVX2 work; the weights are
 // unpacked as in the AVX2 path (the same policies) and then interleaved by row pairs. Each output
 // sees the same integer sums and the same float operations as on AVX2, so results are identical.
-// Decode and small batches use the 256-bit kernels with AVX512-VNNI dot products.
+// Decode and small batches: the K-quants take gemv_avx512.cpp's 512-bit direct tiles below
+// kKDirectMaxTokens tokens, the 32-block types the 256-bit kernels with AVX512-VNNI dot products.
 #pragma GCC target("avx512f,avx512bw,avx512vl,avx512vnni")
 #define OSP_X86_VNNI 2
 #include "src/kernels/x86/avx512_common.h"
@@ -426,11 +427,15 @@ void float_gemm512(const void* w, size_t wrb, const void* x, size_t xrb, float* 
   }
 }
 
-// Decode of the 32-block types: the 256-bit kernels, two rows per tile.
-template <template <int, int> class T>
-void gemv_pair(const void* w, size_t wrb, const void* x, size_t xrb, float* y, int64_t ys, int64_t n_rows,
-               int64_t n_tok, int64_t k, uint8_t* /*scratch*/) {
-  mm_tiles<T, 2, 1>(w, wrb, x, xrb, y, ys, n_rows, n_tok, k);
+// Decode and small batches of the 32-block types: the 256-bit kernels read the blocks directly
+// (two rows per one-token tile, RD rows x 4 tokens for batches).
+template <template <int, int> class T, int RD>
+void direct_q32(const void* w, size_t wrb, const void* x, size_t xrb, float* y, int64_t ys, int64_t n_rows,
+                int64_t n_tok, int64_t k, uint8_t* /*scratch*/) {
+  if (n_tok == 1)
+    mm_tiles<T, 2, 1>(w, wrb, x, xrb, y, ys, n_rows, n_tok, k);
+  else
+    mm_tiles<T, RD, 4>(w, wrb, x, xrb, y, ys, n_rows, n_tok, k);
 }
 
 template <int R, int C> using Q4_0W = PairTile512<Q4_0P, R, C>;
@@ -439,30 +444,34 @@ template <int R, int C> using Q5_0W = PairTile512<Q5_0P, R, C>;
 template <int R, int C> using Q5_1W = PairTile512<Q5_1P, R, C>;
 template <int R, int C> using Q8_0W = PairTile512<Q8_0P, R, C>;
 
+// Batches below this many tokens read the K-quant blocks directly with the 512-bit GEMV tiles
+// (gemv_avx512.cpp: each pair of rows decoded once per 4 tokens); from it on, rows are unpacked
+// once for all tokens. At 8 tokens unpacking took twice the time of the multiplications after it.
+constexpr int64_t kKDirectMaxTokens = 16;
+
 }  // namespace
 
-// Decode (1 token): GEMV; small batches: the 256-bit kernels; prompt batches: 4 rows x 4 tokens.
-#define OSP_MM_512(name, UNPACK, T512, T, RV, RD, CD)                                                    \
+// Decode and small batches: DIRECT below DIRECT_MAX tokens (and without scratch); prompt batches:
+// 4 rows x 4 tokens over unpacked weights.
+#define OSP_MM_512(name, UNPACK, T512, DIRECT, DIRECT_MAX)                                               \
   void name(const void* w, size_t wrb, const void* x, size_t xrb, float* y, int64_t ys, int64_t n_rows, \
             int64_t n_tok, int64_t k, uint8_t* scratch) {                                               \
-    if (n_tok == 1)                                                                                     \
-      RV(w, wrb, x, xrb, y, ys, n_rows, n_tok, k, scratch);                                             \
-    else if (n_tok < kUnpackMinTokens || scratch == nullptr)                                            \
-      mm_tiles<T, RD, CD>(w, wrb, x, xrb, y, ys, n_rows, n_tok, k);                                     \
+    if (n_tok < (DIRECT_MAX) || scratch == nullptr)                                                     \
+      DIRECT(w, wrb, x, xrb, y, ys, n_rows, n_tok, k, scratch);                                         \
     else                                                                                                \
       mm_unpacked<UNPACK, T512, kUnpackRows, 4>(w, wrb, x, xrb, y, ys, n_rows, n_tok, k, scratch);      \
   }
 
-OSP_MM_512(mm_q4_0_avx512, PairUnpack512<Q4_0P>, Q4_0W, Q4_0T, gemv_pair<Q4_0T>, 2, 4)
-OSP_MM_512(mm_q4_1_avx512, PairUnpack512<Q4_1P>, Q4_1W, Q4_1T, gemv_pair<Q4_1T>, 2, 4)
-OSP_MM_512(mm_q5_0_avx512, PairUnpack512<Q5_0P>, Q5_0W, Q5_0T, gemv_pair<Q5_0T>, 2, 4)
-OSP_MM_512(mm_q5_1_avx512, PairUnpack512<Q5_1P>, Q5_1W, Q5_1T, gemv_pair<Q5_1T>, 2, 4)
-OSP_MM_512(mm_q8_0_avx512, PairUnpack512<Q8_0P>, Q8_0W, Q8_0T, gemv_pair<Q8_0T>, 1, 4)
-OSP_MM_512(mm_q2_k_avx512, KUnpack512<Q2_KP>, KTile512, Q2_KT, gemv_q2_k_avx512, 2, 4)
-OSP_MM_512(mm_q3_k_avx512, KUnpack512<Q3_KP>, KTile512, Q3_KT, gemv_q3_k_avx512, 2, 4)
-OSP_MM_512(mm_q4_k_avx512, KUnpack512<Q4_KP>, KTile512, Q4_KT, gemv_q4_k_avx512, 2, 4)
-OSP_MM_512(mm_q5_k_avx512, KUnpack512<Q5_KP>, KTile512, Q5_KT, gemv_q5_k_avx512, 2, 4)
-OSP_MM_512(mm_q6_k_avx512, KUnpack512<Q6_KP>, KTile512, Q6_KT, gemv_q6_k_avx512, 2, 4)
+OSP_MM_512(mm_q4_0_avx512, PairUnpack512<Q4_0P>, Q4_0W, (direct_q32<Q4_0T, 2>), kUnpackMinTokens)
+OSP_MM_512(mm_q4_1_avx512, PairUnpack512<Q4_1P>, Q4_1W, (direct_q32<Q4_1T, 2>), kUnpackMinTokens)
+OSP_MM_512(mm_q5_0_avx512, PairUnpack512<Q5_0P>, Q5_0W, (direct_q32<Q5_0T, 2>), kUnpackMinTokens)
+OSP_MM_512(mm_q5_1_avx512, PairUnpack512<Q5_1P>, Q5_1W, (direct_q32<Q5_1T, 2>), kUnpackMinTokens)
+OSP_MM_512(mm_q8_0_avx512, PairUnpack512<Q8_0P>, Q8_0W, (direct_q32<Q8_0T, 1>), kUnpackMinTokens)
+OSP_MM_512(mm_q2_k_avx512, KUnpack512<Q2_KP>, KTile512, gemv_q2_k_avx512, kKDirectMaxTokens)
+OSP_MM_512(mm_q3_k_avx512, KUnpack512<Q3_KP>, KTile512, gemv_q3_k_avx512, kKDirectMaxTokens)
+OSP_MM_512(mm_q4_k_avx512, KUnpack512<Q4_KP>, KTile512, gemv_q4_k_avx512, kKDirectMaxTokens)
+OSP_MM_512(mm_q5_k_avx512, KUnpack512<Q5_KP>, KTile512, gemv_q5_k_avx512, kKDirectMaxTokens)
+OSP_MM_512(mm_q6_k_avx512, KUnpack512<Q6_KP>, KTile512, gemv_q6_k_avx512, kKDirectMaxTokens)
 
 #undef OSP_MM_512
 

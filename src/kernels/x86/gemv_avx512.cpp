@@ -194,22 +194,25 @@ OSP_INLINE __m512i group_scales2(const Sb2& st) {
   }
 }
 
-// R rows x 1 token: R / 2 row pairs in 512-bit registers; an odd last row takes the 256-bit tile.
-template <class P2, int R>
+// R rows x C tokens: R / 2 row pairs in 512-bit registers; an odd last row takes the 256-bit tile.
+// The weights of a pair are decoded once (quants, scales) for all C tokens; each (row, token) still
+// sees the one-token instruction sequence, so the bits do not depend on C.
+template <class P2, int R, int C>
 struct KGemv {
   using P = typename P2::P;
   using Block = typename P::Block;
   static constexpr int kNP = R / 2;
   static void run(const uint8_t* w, size_t wrb, const uint8_t* x, size_t xrb, float* y, int64_t ys, int64_t k) {
-    if constexpr (kNP > 0) pairs(w, wrb, x, y, k);
-    if constexpr (R % 2 == 1) KTile<P, 1, 1>::run(w + (R - 1) * wrb, wrb, x, xrb, y + (R - 1), ys, k);
+    if constexpr (kNP > 0) pairs(w, wrb, x, xrb, y, ys, k);
+    if constexpr (R % 2 == 1) KTile<P, 1, C>::run(w + (R - 1) * wrb, wrb, x, xrb, y + (R - 1), ys, k);
   }
-  static void pairs(const uint8_t* w, size_t wrb, const uint8_t* x, float* y, int64_t k) {
+  static void pairs(const uint8_t* w, size_t wrb, const uint8_t* x, size_t xrb, float* y, int64_t ys, int64_t k) {
     const int64_t nsb = k / tensor::kQK_K;
-    const auto* xs = reinterpret_cast<const ActQ8K*>(x);
-    __m512 acc[kNP];
+    __m512 acc[kNP][C];
 #pragma GCC unroll 8
-    for (int p = 0; p < kNP; ++p) acc[p] = _mm512_setzero_ps();
+    for (int p = 0; p < kNP; ++p)
+#pragma GCC unroll 8
+      for (int c = 0; c < C; ++c) acc[p][c] = _mm512_setzero_ps();
     for (int64_t sb = 0; sb < nsb; ++sb) {
       const Block* wb[2 * kNP];
 #pragma GCC unroll 8
@@ -218,64 +221,87 @@ struct KGemv {
         const auto* next = reinterpret_cast<const char*>(wb[r]) + kL2PrefetchBytes;
         for (size_t off = 0; off < sizeof(Block); off += 64) prefetch_l2(next + off);
       }
-      const ActQ8K& xb = xs[sb];
+      const ActQ8K* xb[C];
+#pragma GCC unroll 8
+      for (int c = 0; c < C; ++c) xb[c] = reinterpret_cast<const ActQ8K*>(x + c * xrb) + sb;
       Sb2 st[kNP];
-      __m512 fsum[kNP];
+      __m512 fsum[kNP][C];
 #pragma GCC unroll 8
       for (int p = 0; p < kNP; ++p) {
         st[p] = P2::prepare(*wb[2 * p], *wb[2 * p + 1]);
-        fsum[p] = _mm512_setzero_ps();
+#pragma GCC unroll 8
+        for (int c = 0; c < C; ++c) fsum[p][c] = _mm512_setzero_ps();
       }
       auto step = [&]<int J>() {
-        const __m512i x0 = bcast(xb.qs + 64 * J), x1 = bcast(xb.qs + 64 * J + 32);
-        const __m512 d0 = bcast_ps(xb.d + 8 * (2 * J)), d1 = bcast_ps(xb.d + 8 * (2 * J + 1));
+        Q2 q[kNP];
+        __m512i s0[kNP], s1[kNP];
 #pragma GCC unroll 8
         for (int p = 0; p < kNP; ++p) {
-          const Q2 q = P2::template load<J>(*wb[2 * p], *wb[2 * p + 1]);
-          const __m512i s0 = group_scales2<2 * J, P::kGroup32>(st[p]);
-          const __m512i s1 = group_scales2<2 * J + 1, P::kGroup32>(st[p]);
-          const __m512i p0 = _mm512_madd_epi16(_mm512_maddubs_epi16(q.lo, x0), s0);
-          const __m512i p1 = _mm512_madd_epi16(_mm512_maddubs_epi16(q.hi, x1), s1);
-          fsum[p] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(p0), d0, fsum[p]);
-          fsum[p] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(p1), d1, fsum[p]);
+          q[p] = P2::template load<J>(*wb[2 * p], *wb[2 * p + 1]);
+          s0[p] = group_scales2<2 * J, P::kGroup32>(st[p]);
+          s1[p] = group_scales2<2 * J + 1, P::kGroup32>(st[p]);
+        }
+#pragma GCC unroll 8
+        for (int c = 0; c < C; ++c) {
+          const __m512i x0 = bcast(xb[c]->qs + 64 * J), x1 = bcast(xb[c]->qs + 64 * J + 32);
+          const __m512 d0 = bcast_ps(xb[c]->d + 8 * (2 * J)), d1 = bcast_ps(xb[c]->d + 8 * (2 * J + 1));
+#pragma GCC unroll 8
+          for (int p = 0; p < kNP; ++p) {
+            const __m512i p0 = _mm512_madd_epi16(_mm512_maddubs_epi16(q[p].lo, x0), s0[p]);
+            const __m512i p1 = _mm512_madd_epi16(_mm512_maddubs_epi16(q[p].hi, x1), s1[p]);
+            fsum[p][c] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(p0), d0, fsum[p][c]);
+            fsum[p][c] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(p1), d1, fsum[p][c]);
+          }
         }
       };
       step.template operator()<0>();
       step.template operator()<1>();
       step.template operator()<2>();
       step.template operator()<3>();
-      const __m512 s_lo = bcast_ps(xb.s), s_hi = bcast_ps(xb.s + 8);
 #pragma GCC unroll 8
-      for (int p = 0; p < kNP; ++p) {
-        acc[p] = _mm512_fmadd_ps(fsum[p], st[p].d, acc[p]);
-        acc[p] = _mm512_fnmadd_ps(st[p].mn_lo, s_lo, acc[p]);
-        acc[p] = _mm512_fnmadd_ps(st[p].mn_hi, s_hi, acc[p]);
+      for (int c = 0; c < C; ++c) {
+        const __m512 s_lo = bcast_ps(xb[c]->s), s_hi = bcast_ps(xb[c]->s + 8);
+#pragma GCC unroll 8
+        for (int p = 0; p < kNP; ++p) {
+          acc[p][c] = _mm512_fmadd_ps(fsum[p][c], st[p].d, acc[p][c]);
+          acc[p][c] = _mm512_fnmadd_ps(st[p].mn_lo, s_lo, acc[p][c]);
+          acc[p][c] = _mm512_fnmadd_ps(st[p].mn_hi, s_hi, acc[p][c]);
+        }
       }
     }
 #pragma GCC unroll 8
-    for (int p = 0; p < kNP; ++p) {
-      y[2 * p] = hsum(_mm512_castps512_ps256(acc[p]));
-      y[2 * p + 1] = hsum(_mm256_castsi256_ps(_mm512_extracti64x4_epi64(_mm512_castps_si512(acc[p]), 1)));
-    }
+    for (int p = 0; p < kNP; ++p)
+#pragma GCC unroll 8
+      for (int c = 0; c < C; ++c) {
+        y[c * ys + 2 * p] = hsum(_mm512_castps512_ps256(acc[p][c]));
+        y[c * ys + 2 * p + 1] = hsum(_mm256_castsi256_ps(_mm512_extracti64x4_epi64(_mm512_castps_si512(acc[p][c]), 1)));
+      }
   }
 };
 
-template <int R, int C> using Q2_KG = KGemv<Q2_K2, R>;
-template <int R, int C> using Q3_KG = KGemv<Q3_K2, R>;
-template <int R, int C> using Q4_KG = KGemv<Q4_K2, R>;
-template <int R, int C> using Q5_KG = KGemv<Q5_K2, R>;
-template <int R, int C> using Q6_KG = KGemv<Q6_K2, R>;
+template <int R, int C> using Q2_KG = KGemv<Q2_K2, R, C>;
+template <int R, int C> using Q3_KG = KGemv<Q3_K2, R, C>;
+template <int R, int C> using Q4_KG = KGemv<Q4_K2, R, C>;
+template <int R, int C> using Q5_KG = KGemv<Q5_K2, R, C>;
+template <int R, int C> using Q6_KG = KGemv<Q6_K2, R, C>;
 
-// Rows per tile: two pairs give the core two independent accumulation chains (2, 6 and 8 measured
-// the same in cache; fewer rows mean fewer concurrent streams from memory).
+// Rows per one-token tile: two pairs give the core two independent accumulation chains (2, 6 and 8
+// measured the same in cache; fewer rows mean fewer concurrent streams from memory). Small batches
+// take one pair by kGemvTokens tokens (the registers hold 2 x 4 accumulators and sums).
 constexpr int kGemvRows = 4;
+constexpr int kGemvTokens = 4;
 
 }  // namespace
 
+// One token (decode) or a small batch: the weight blocks are read directly, once per kGemvTokens
+// tokens.
 #define OSP_GEMV_K(name, T)                                                                               \
   void name(const void* w, size_t wrb, const void* x, size_t xrb, float* y, int64_t ys, int64_t n_rows, \
             int64_t n_tok, int64_t k, uint8_t* /*scratch*/) {                                           \
-    mm_tiles<T, kGemvRows, 1>(w, wrb, x, xrb, y, ys, n_rows, n_tok, k);                                 \
+    if (n_tok == 1)                                                                                     \
+      mm_tiles<T, kGemvRows, 1>(w, wrb, x, xrb, y, ys, n_rows, n_tok, k);                               \
+    else                                                                                                \
+      mm_tiles<T, 2, kGemvTokens>(w, wrb, x, xrb, y, ys, n_rows, n_tok, k);                             \
   }
 
 OSP_GEMV_K(gemv_q2_k_avx512, Q2_KG)
