@@ -60,7 +60,7 @@ int64_t amx_min_rows(tensor::DType t);
 // The fast matmul behind kernels::matmul: quantizes activations, splits rows over the pool,
 // blocks tokens for the cache. Falls back to the scalar row when the type has no SIMD path.
 void matmul_fast(const MatmulArgs& args, base::ThreadPool& pool, Isa isa);
-// matmul_fast over n (1..8) matmuls that share x, k and n_tokens (kernels::matmul_group).
+// matmul_fast over n (1..kMaxMatmulGroup) matmuls that share x, k and n_tokens (kernels::matmul_group).
 void matmul_fast_group(const MatmulArgs* args, int n, base::ThreadPool& pool, Isa isa);
 
 }  // namespace osprey::kernels

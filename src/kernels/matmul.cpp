@@ -56,14 +56,9 @@ void matmul(const MatmulArgs& args, base::ThreadPool& pool) {
 }
 
 void matmul_group(const MatmulArgs* args, int n, base::ThreadPool& pool) {
-  OSP_CHECK(n >= 1 && n <= 8);
-  for (int i = 0; i < n; ++i) {
-    check_args(args[i]);
-    OSP_CHECK(args[i].x == args[0].x && args[i].x_stride == args[0].x_stride && args[i].seq_rows == args[0].seq_rows);
-    OSP_CHECK_EQ(args[i].k, args[0].k);
-    OSP_CHECK_EQ(args[i].n_tokens, args[0].n_tokens);
-  }
-  matmul_fast_group(args, n, pool, best_isa());
+  OSP_CHECK(n >= 1 && n <= kMaxMatmulGroup);
+  for (int i = 0; i < n; ++i) check_args(args[i]);
+  matmul_fast_group(args, n, pool, best_isa());  // checks that the group shares its input
 }
 
 }  // namespace osprey::kernels

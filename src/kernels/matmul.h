@@ -31,10 +31,11 @@ struct MatmulArgs {
 // Splits the work over the pool's threads by output rows. Results do not depend on thread count.
 void matmul(const MatmulArgs& args, base::ThreadPool& pool);
 
-// n (1..8) matmuls over the same activations (same x, x_stride, k, n_tokens and seq_rows), such as a
-// layer's Q, K and V or its gate and up projections. Every output gets the same bits as from
+// n (1..kMaxMatmulGroup) matmuls over the same activations (same x, x_stride, k, n_tokens and
+// seq_rows), such as a layer's Q, K and V or its gate and up projections. Every output gets the same bits as from
 // matmul alone; rows on the decode kernels share one quantization of x per activation format and
 // one pass over the pool, which saves a thread hand-off per extra matrix.
+inline constexpr int kMaxMatmulGroup = 8;
 void matmul_group(const MatmulArgs* args, int n, base::ThreadPool& pool);
 
 // Rows of one sequence from which the prompt-batch kernels take over for weight type t (below it

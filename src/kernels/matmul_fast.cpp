@@ -34,48 +34,6 @@ int64_t token_block(int64_t n_tok, size_t x_row_bytes) {
   return std::min(tb, n_tok);
 }
 
-// Prompt rows (seq_rows[t] >= min_rows) to AMX, the others to the AVX-512 decode kernels: each
-// group gathered into contiguous rows (pool scratch slot 1), computed, and scattered back.
-void matmul_mixed(const MatmulArgs& a, int64_t min_rows, base::ThreadPool& pool) {
-  const int64_t n_tok = a.n_tokens, k = a.k, n_out = a.n_out;
-  auto prompt = [&](int64_t t) { return a.seq_rows[t] >= min_rows; };
-  int64_t n_prompt = 0;
-  for (int64_t t = 0; t < n_tok; ++t) n_prompt += prompt(t) ? 1 : 0;
-  MatmulArgs sub = a;
-  sub.seq_rows = nullptr;
-  if (n_prompt == n_tok) return matmul_amx(sub, pool);
-  if (n_prompt == 0) return matmul_fast(sub, pool, Isa::kAvx512);
-  const int64_t xs = a.x_stride != 0 ? a.x_stride : k;
-  const int64_t ys = a.y_stride != 0 ? a.y_stride : n_out;
-  const size_t xb = static_cast<size_t>(k) * sizeof(float), yb = static_cast<size_t>(n_out) * sizeof(float);
-  auto* buf = reinterpret_cast<float*>(pool.scratch(static_cast<size_t>(n_tok) * (xb + yb), 1));
-  float* xg = buf;                 // gathered rows: prompt rows first, then decode rows
-  float* yg = buf + n_tok * k;
-  int64_t ip = 0, id = n_prompt;
-  for (int64_t t = 0; t < n_tok; ++t) {
-    const int64_t g = prompt(t) ? ip++ : id++;
-    std::memcpy(xg + g * k, a.x + t * xs, xb);
-  }
-  sub.x = xg;
-  sub.x_stride = k;
-  sub.y = yg;
-  sub.y_stride = n_out;
-  sub.n_tokens = n_prompt;
-  matmul_amx(sub, pool);
-  sub.x = xg + n_prompt * k;
-  sub.y = yg + n_prompt * n_out;
-  sub.n_tokens = n_tok - n_prompt;
-  matmul_fast(sub, pool, Isa::kAvx512);
-  ip = 0, id = n_prompt;
-  for (int64_t t = 0; t < n_tok; ++t) {
-    const int64_t g = prompt(t) ? ip++ : id++;
-    std::memcpy(a.y + t * ys, yg + g * n_out, yb);
-  }
-}
-
-}  // namespace
-
-namespace {
 
 // One matmul of a group on the vector kernels: its traits and sizes, and where its activations go.
 struct Plan {
@@ -127,23 +85,19 @@ void run_share(const MatmulArgs& a, const Plan& p, const uint8_t* xq, uint8_t* s
 // the group pays one hand-off instead of n. Each output is computed by the same kernel calls as
 // alone, so the results are the same bits.
 void matmul_vector(const MatmulArgs* args, int n, base::ThreadPool& pool, Isa isa) {
-  constexpr int kMaxGroup = 8;
-  OSP_CHECK(n >= 1 && n <= kMaxGroup);
+  constexpr int kMaxGroup = kMaxMatmulGroup;
   Plan plans[kMaxGroup];
-  ActFormat formats[kMaxGroup];
+  const KernelTraits* formats[kMaxGroup];  // one row of traits per activation format: its quantizer
   int n_formats = 0;
   size_t per_thread = 0;
   const MatmulArgs& a0 = args[0];
   for (int i = 0; i < n; ++i) {
-    OSP_CHECK_EQ(args[i].k, a0.k);
-    OSP_CHECK_EQ(args[i].n_tokens, a0.n_tokens);
-    OSP_CHECK(args[i].x == a0.x && args[i].x_stride == a0.x_stride);
     plans[i] = make_plan(args[i], isa);
     const ActFormat f = plans[i].tr->act;
     if (f != ActFormat::kF32) {
       int slot = 0;
-      while (slot < n_formats && formats[slot] != f) ++slot;
-      if (slot == n_formats) formats[n_formats++] = f;
+      while (slot < n_formats && formats[slot]->act != f) ++slot;
+      if (slot == n_formats) formats[n_formats++] = plans[i].tr;
       plans[i].act_slot = slot;
     }
     if (plans[i].unpack) per_thread = std::max(per_thread, (plans[i].tr->scratch_bytes(a0.k) + 63) / 64 * 64);
@@ -155,15 +109,13 @@ void matmul_vector(const MatmulArgs* args, int n, base::ThreadPool& pool, Isa is
   // One arena from the pool: each format's quantized activations, then one unpack scratch per thread.
   size_t act_off[kMaxGroup], act_bytes = 0, act_rb[kMaxGroup];
   for (int f = 0; f < n_formats; ++f) {
-    act_rb[f] = act_row_bytes(formats[f], k);
+    act_rb[f] = act_row_bytes(formats[f]->act, k);
     act_off[f] = act_bytes;
     act_bytes += (act_rb[f] * static_cast<size_t>(n_tok) + 63) / 64 * 64;
   }
   uint8_t* arena = pool.scratch(act_bytes + per_thread * static_cast<size_t>(pool.size()));
   for (int f = 0; f < n_formats; ++f) {
-    const KernelTraits* tr = nullptr;
-    for (int i = 0; i < n && tr == nullptr; ++i)
-      if (plans[i].act_slot == f) tr = plans[i].tr;
+    const KernelTraits* tr = formats[f];
     uint8_t* dst = arena + act_off[f];
     const size_t rb = act_rb[f];
     if (n_tok == 1) {
@@ -184,6 +136,44 @@ void matmul_vector(const MatmulArgs* args, int n, base::ThreadPool& pool, Isa is
   });
 }
 
+// A call with both kinds of rows (Route::kMixed): prompt rows (seq_rows[t] >= min_rows) to AMX, the
+// others to the AVX-512 decode kernels, each group gathered into contiguous rows (pool scratch slot
+// 1), computed, and scattered back.
+void matmul_mixed(const MatmulArgs& a, int64_t min_rows, base::ThreadPool& pool) {
+  const int64_t n_tok = a.n_tokens, k = a.k, n_out = a.n_out;
+  auto prompt = [&](int64_t t) { return a.seq_rows[t] >= min_rows; };
+  int64_t n_prompt = 0;
+  for (int64_t t = 0; t < n_tok; ++t) n_prompt += prompt(t) ? 1 : 0;
+  MatmulArgs sub = a;
+  sub.seq_rows = nullptr;
+  const int64_t xs = a.x_stride != 0 ? a.x_stride : k;
+  const int64_t ys = a.y_stride != 0 ? a.y_stride : n_out;
+  const size_t xb = static_cast<size_t>(k) * sizeof(float), yb = static_cast<size_t>(n_out) * sizeof(float);
+  auto* buf = reinterpret_cast<float*>(pool.scratch(static_cast<size_t>(n_tok) * (xb + yb), 1));
+  float* xg = buf;                 // gathered rows: prompt rows first, then decode rows
+  float* yg = buf + n_tok * k;
+  int64_t ip = 0, id = n_prompt;
+  for (int64_t t = 0; t < n_tok; ++t) {
+    const int64_t g = prompt(t) ? ip++ : id++;
+    std::memcpy(xg + g * k, a.x + t * xs, xb);
+  }
+  sub.x = xg;
+  sub.x_stride = k;
+  sub.y = yg;
+  sub.y_stride = n_out;
+  sub.n_tokens = n_prompt;
+  matmul_amx(sub, pool);
+  sub.x = xg + n_prompt * k;
+  sub.y = yg + n_prompt * n_out;
+  sub.n_tokens = n_tok - n_prompt;
+  matmul_vector(&sub, 1, pool, Isa::kAvx512);
+  ip = 0, id = n_prompt;
+  for (int64_t t = 0; t < n_tok; ++t) {
+    const int64_t g = prompt(t) ? ip++ : id++;
+    std::memcpy(a.y + t * ys, yg + g * n_out, yb);
+  }
+}
+
 // Where a matmul's rows go on this isa: every row to AMX, some (matmul_mixed), or none.
 enum class Route { kAmx, kMixed, kVector };
 
@@ -201,12 +191,20 @@ Route route(const MatmulArgs& a, Isa isa) {
 void matmul_fast(const MatmulArgs& a, base::ThreadPool& pool, Isa isa) { matmul_fast_group(&a, 1, pool, isa); }
 
 void matmul_fast_group(const MatmulArgs* args, int n, base::ThreadPool& pool, Isa isa) {
+  OSP_CHECK(n >= 1 && n <= kMaxMatmulGroup);
+  Route routes[kMaxMatmulGroup];
   bool vector = true;
-  for (int i = 0; i < n; ++i) vector = vector && route(args[i], isa) == Route::kVector;
+  for (int i = 0; i < n; ++i) {  // one input for all: the same x, k, tokens and sequence counts
+    OSP_CHECK(args[i].x == args[0].x && args[i].x_stride == args[0].x_stride && args[i].seq_rows == args[0].seq_rows);
+    OSP_CHECK_EQ(args[i].k, args[0].k);
+    OSP_CHECK_EQ(args[i].n_tokens, args[0].n_tokens);
+    routes[i] = route(args[i], isa);
+    vector = vector && routes[i] == Route::kVector;
+  }
   if (vector) return matmul_vector(args, n, pool, isa);
   for (int i = 0; i < n; ++i) {
     const MatmulArgs& a = args[i];
-    switch (route(a, isa)) {
+    switch (routes[i]) {
       case Route::kAmx: {
         MatmulArgs sub = a;
         sub.seq_rows = nullptr;

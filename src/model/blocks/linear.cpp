@@ -31,7 +31,7 @@ void linear(ForwardState& st, const Matrix& w, const float* x, float* y, const s
 }
 
 void linear_group(ForwardState& st, const float* x, std::initializer_list<LinearOut> outs) {
-  kernels::MatmulArgs args[8];
+  kernels::MatmulArgs args[kernels::kMaxMatmulGroup];
   OSP_CHECK_LE(outs.size(), std::size(args));
   int n = 0;
   for (const LinearOut& o : outs) args[n++] = linear_args(st, *o.w, x, o.y);
