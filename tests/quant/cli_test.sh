@@ -1,12 +1,7 @@
 #!/usr/bin/env bash
 # Script tests of `osprey quantize | perplexity | gen-model` (registered in tests.cmake).
 # usage: cli_test.sh OSPREY SOURCE_DIR CASE      CASE: quantize | options | interrupt | perplexity
-set -u
-osprey="$1"; src="$2"; case_name="$3"
-shared="${OSPREY_SHARED:-$src/../shared}"
-work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
-fail() { echo "FAIL: $*"; exit 1; }
+. "$(dirname "$0")/../support/script_prelude.sh"
 need() { [ -f "$shared/$1" ] || { echo "shared material missing: $shared/$1"; exit 0; }; }
 # Nothing named OUT or OUT.tmp exists.
 no_output() { [ ! -e "$1" ] && [ ! -e "$1.tmp" ] || fail "output left behind: $(ls -la "$1"* 2>&1)"; }

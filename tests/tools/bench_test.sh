@@ -4,12 +4,7 @@
 # --batched, and refusal of bad or unsupported flags. Tiny runs on ../shared/models/stories260K.gguf
 # (or $OSPREY_SHARED); every invocation also measures the machine first (~2-3 s, no flag shortens it).
 # usage: bench_test.sh OSPREY SOURCE_DIR CASE      CASE: md | json | csv | jsonl | errors
-set -u
-osprey="$1"; src="$2"; case_name="$3"
-shared="${OSPREY_SHARED:-$src/../shared}"
-work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
-fail() { echo "FAIL: $*"; exit 1; }
+. "$(dirname "$0")/../support/script_prelude.sh"
 model="$shared/models/stories260K.gguf"
 [ -f "$model" ] || { echo "shared material missing: $model"; exit 0; }
 command -v python3 > /dev/null || { echo "python3 missing: cannot parse bench output"; exit 0; }
